@@ -1,0 +1,319 @@
+// Package crosssession makes session cookies work when a browser front end
+// and a Gin API live on different origins.
+//
+// One middleware gives the API credentialed CORS for the listed front-end
+// origins, a cookie session read with gin-contrib/sessions, and protection
+// against cross-site requests that would ride on that cookie:
+//
+//	r := gin.New()
+//	r.Use(crosssession.New(crosssession.Dev())) // http://localhost:* front ends
+//	r.POST("/login", func(c *gin.Context) {
+//		s := sessions.Default(c)
+//		s.Set("user", "alice") // saved automatically before the response is written
+//		c.Status(http.StatusNoContent)
+//	})
+//
+// The front end must send credentials: fetch(url, {credentials: 'include'}),
+// or axios's withCredentials: true.
+//
+// [Dev] and [Prod] are presets: Config values to adjust before passing them
+// to [New]. [Config.Validate] reports every problem of a Config at once, and
+// New panics with that error, so a configuration browsers would silently
+// reject never starts. [Group] attaches a policy to one route group and
+// answers its preflights; [Bearer] is the policy for token-authenticated
+// routes.
+//
+// For each request the middleware:
+//   - adds Vary: Origin (never replacing other Vary values);
+//   - answers a preflight (OPTIONS with Access-Control-Request-Method) with
+//     204 and, for an allowed origin, the exact origin,
+//     Access-Control-Allow-Credentials: true and explicit method and header
+//     lists, without touching the session;
+//   - for an allowed origin adds Access-Control-Allow-Origin and
+//     Access-Control-Allow-Credentials before the handlers run, so error
+//     responses keep them; an unlisted origin gets no CORS headers and a
+//     safe request proceeds;
+//   - refuses with 403 an unsafe request (POST, PUT, PATCH, DELETE) from a
+//     cross-origin browser context that is not allowed, using
+//     [net/http.CrossOriginProtection] fed with the same allow-list;
+//   - provides the session, loaded on first use and saved before the first
+//     byte of the response if a handler changed it.
+package crosssession
+
+import (
+	"crypto/rand"
+	"log/slog"
+	"net/http"
+	"path"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// New validates cfg, compiles it and returns the middleware. It panics with
+// the error of [Config.Validate] if cfg has any problem: call it at startup,
+// like route registration. Changing cfg after New has no effect.
+//
+// Register it before any middleware that may reject a request (auth, rate
+// limits), so preflights and error responses carry CORS headers.
+func New(cfg Config) gin.HandlerFunc {
+	return mustCompile(cfg).handle
+}
+
+// Group returns r.Group(path, handlers...) with the policy cfg in front of
+// handlers: routes added to the group get cfg's CORS headers, session and
+// CSRF check, and preflights for every path under the group (the bare group
+// path included) are answered with 2xx whether or not the path has a route,
+// with or without gin's HandleMethodNotAllowed.
+//
+// Group registers OPTIONS routes for path and path+"/*path"; registering
+// another OPTIONS route inside the group therefore panics in gin as a route
+// conflict. A crosssession middleware at engine level may be stacked with
+// groups: on a group's routes the group's policy decides the CORS headers,
+// and each policy that has a session applies its CSRF check.
+func Group(r gin.IRouter, relativePath string, cfg Config, handlers ...gin.HandlerFunc) *gin.RouterGroup {
+	m := mustCompile(cfg)
+	g := r.Group(relativePath, append([]gin.HandlerFunc{m.handle}, handlers...)...)
+	g.OPTIONS("", groupPreflight)
+	g.OPTIONS("/*path", groupPreflight)
+	base := g.BasePath()
+	m.ownRoutes = [2]string{base, path.Join(base, "/*path")}
+	return g
+}
+
+// groupPreflight ends the OPTIONS routes that Group registers. The group's
+// middleware answers real preflights before it runs; a plain OPTIONS
+// request (no Access-Control-Request-Method) gets 204 here.
+func groupPreflight(c *gin.Context) { c.Status(http.StatusNoContent) }
+
+var groupPreflightPC = reflect.ValueOf(groupPreflight).Pointer()
+
+// isGroupPreflight reports whether h is the handler Group registers. A
+// top-level function has a unique code pointer, so the comparison is exact.
+func isGroupPreflight(h gin.HandlerFunc) bool {
+	return h != nil && reflect.ValueOf(h).Pointer() == groupPreflightPC
+}
+
+// middleware is a compiled Config.
+type middleware struct {
+	mode        Mode
+	origins     *originSet
+	credentials bool
+	cop         *http.CrossOriginProtection
+	sess        *sessionConfig // nil with NoSession
+	log         *slog.Logger   // nil: slog.Default()
+	ownRoutes   [2]string      // the preflight routes of a Group; empty at engine level
+
+	// Header values built once. Each is a one-element slice with
+	// len == cap, so an append by later middleware copies instead of
+	// writing into memory shared between requests.
+	vOrigin, vPreflight           []string // Vary values
+	vTrue                         []string
+	vMethods, vHeaders, vMaxAge   []string
+	vExpose                       []string // nil when none
+	vForbidden                    []byte
+}
+
+func mustCompile(cfg Config) *middleware {
+	m, err := compileMiddleware(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+func compileMiddleware(cfg Config) (*middleware, error) {
+	cc, err := cfg.compile()
+	if err != nil {
+		return nil, err
+	}
+	m := &middleware{
+		mode:        cfg.Mode,
+		origins:     compileOrigins(cc.rules),
+		credentials: !cfg.NoSession,
+		log:         cfg.Logger,
+		vOrigin:     one("Origin"),
+		vPreflight:  one("Access-Control-Request-Method, Access-Control-Request-Headers"),
+		vTrue:       one("true"),
+		vMethods:    one(strings.Join(cc.methods, ", ")),
+		vHeaders:    one(strings.Join(cc.headers, ", ")),
+		vMaxAge:     one(strconv.Itoa(int(cc.maxAge.Seconds()))),
+		vForbidden:  []byte("crosssession: cross-origin request refused: the Origin is not allowed to change state here\n"),
+	}
+	if len(cfg.ExposeHeaders) > 0 {
+		m.vExpose = one(strings.Join(cfg.ExposeHeaders, ", "))
+	}
+	if m.credentials {
+		// CrossOriginProtection knows exact origins only; patterns are
+		// checked by our matcher before it is consulted (see decide).
+		m.cop = http.NewCrossOriginProtection()
+		for _, r := range cc.rules {
+			if r.exact() {
+				if err := m.cop.AddTrustedOrigin(r.String()); err != nil {
+					return nil, err // unreachable: the rule was validated
+				}
+			}
+		}
+		keys := cfg.Keys
+		if cfg.Store == nil && len(keys) == 0 {
+			k := make([]byte, minKeyLen)
+			rand.Read(k)
+			keys = [][]byte{k}
+			m.logger().Info("crosssession: no key configured, so session cookies are signed with a random key made " +
+				"at start; sessions end when the process restarts (set Config.Keys to keep them)")
+		}
+		m.sess = newSessionConfig(cc.cookie, keys, cfg.Store, m)
+	}
+	return m, nil
+}
+
+func (m *middleware) logger() *slog.Logger {
+	if m.log != nil {
+		return m.log
+	}
+	return slog.Default()
+}
+
+// Header names, in canonical form so they index http.Header directly.
+const (
+	hOrigin          = "Origin"
+	hRequestMethod   = "Access-Control-Request-Method"
+	hAllowOrigin     = "Access-Control-Allow-Origin"
+	hAllowCreds      = "Access-Control-Allow-Credentials"
+	hAllowMethods    = "Access-Control-Allow-Methods"
+	hAllowHeaders    = "Access-Control-Allow-Headers"
+	hMaxAge          = "Access-Control-Max-Age"
+	hExposeHeaders   = "Access-Control-Expose-Headers"
+	hVary            = "Vary"
+	hSecFetchSite    = "Sec-Fetch-Site"
+	hCookie          = "Cookie"
+	hSetCookie       = "Set-Cookie"
+	hDebug           = "X-Crosssession-Debug"
+	hContentTypeText = "text/plain; charset=utf-8"
+)
+
+// action is what the middleware does with a request.
+type action uint8
+
+const (
+	actNext      action = iota // run the handlers
+	actPreflight               // answer the preflight with 204
+	actDefer                   // a Group's policy answers this preflight; pass it on
+	actForbid                  // refuse with 403 (CSRF)
+)
+
+// decision is the verdict on one request. It depends only on the request
+// and the compiled policy, so it is table-tested without a server.
+type decision struct {
+	action action
+	origin string // the Origin header, when there is exactly one
+	allow  bool   // origin is allowed: send CORS headers for it
+	csrf   error  // why actForbid
+}
+
+// decide computes the decision for r. route is the matched route's last
+// handler and fullPath its pattern, used to let a Group answer its own
+// preflights when an engine-level policy is stacked on top.
+func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath string) decision {
+	var d decision
+	if vs := r.Header[hOrigin]; len(vs) == 1 {
+		d.origin = vs[0]
+		d.allow = m.origins.match(d.origin)
+	}
+	if r.Method == http.MethodOptions && d.origin != "" && len(r.Header[hRequestMethod]) > 0 {
+		if isGroupPreflight(route) && fullPath != m.ownRoutes[0] && fullPath != m.ownRoutes[1] {
+			d.action = actDefer
+			return d
+		}
+		d.action = actPreflight
+		return d
+	}
+	if m.cop != nil && !d.allow && !isSafe(r.Method) {
+		if err := m.cop.Check(r); err != nil {
+			d.action, d.csrf = actForbid, err
+		}
+	}
+	return d
+}
+
+func isSafe(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
+}
+
+// handle is the gin adapter around decide.
+func (m *middleware) handle(c *gin.Context) {
+	d := m.decide(c.Request, c.Handler(), c.FullPath())
+	h := c.Writer.Header()
+	addVary(h, m.vOrigin)
+	switch d.action {
+	case actDefer:
+		c.Next()
+		return
+	case actPreflight:
+		addVary(h, m.vPreflight)
+		m.writeCORS(h, d, true)
+		c.AbortWithStatus(http.StatusNoContent)
+		return
+	}
+	m.writeCORS(h, d, false)
+	if d.action == actForbid {
+		c.Abort()
+		c.Data(http.StatusForbidden, hContentTypeText, m.vForbidden)
+		return
+	}
+	if m.sess == nil {
+		c.Next()
+		return
+	}
+	m.sess.serve(c)
+}
+
+// writeCORS sets the CORS response headers for d. When an engine-level
+// policy already wrote CORS headers (stacking), they are replaced, never
+// duplicated: a browser fails a response with two Allow-Origin values.
+func (m *middleware) writeCORS(h http.Header, d decision, preflight bool) {
+	if _, stacked := h[hAllowOrigin]; stacked {
+		for _, k := range [...]string{hAllowOrigin, hAllowCreds, hAllowMethods, hAllowHeaders, hMaxAge, hExposeHeaders} {
+			delete(h, k)
+		}
+	}
+	if !d.allow {
+		return
+	}
+	if v, ok := m.origins.exact[d.origin]; ok {
+		h[hAllowOrigin] = v
+	} else {
+		h[hAllowOrigin] = []string{d.origin}
+	}
+	if m.credentials {
+		h[hAllowCreds] = m.vTrue
+	}
+	if preflight {
+		h[hAllowMethods] = m.vMethods
+		h[hAllowHeaders] = m.vHeaders
+		h[hMaxAge] = m.vMaxAge
+	} else if m.vExpose != nil {
+		h[hExposeHeaders] = m.vExpose
+	}
+}
+
+// addVary adds v to the Vary header unless it is already there. It appends,
+// so values set by other middleware survive.
+func addVary(h http.Header, v []string) {
+	old, ok := h[hVary]
+	if !ok {
+		h[hVary] = v
+		return
+	}
+	for _, o := range old {
+		if o == v[0] {
+			return
+		}
+	}
+	h[hVary] = append(old, v[0])
+}
+
+func one(s string) []string { return []string{s} }
+

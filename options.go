@@ -1,0 +1,357 @@
+package crosssession
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"golang.org/x/net/publicsuffix"
+)
+
+// Config describes one crosssession policy: which front-end origins may call
+// the API with credentials, and the session cookie they get. Start from a
+// preset ([Dev], [Prod], [Bearer]) and adjust fields; the zero value of every
+// field is documented and is the strict choice. [New] validates the whole
+// Config and compiles it; changing a Config after New has no effect.
+type Config struct {
+	// Mode selects the rules Validate applies and how loudly the
+	// middleware explains failures. The zero value is Production.
+	Mode Mode
+
+	// Origins lists the front-end origins allowed to make credentialed
+	// requests, written exactly as browsers send them in the Origin header:
+	//
+	//	"https://app.example.com"   one origin (scheme://host[:port], lowercase, no default port)
+	//	"https://*.example.com"     any origin with one or more labels before .example.com (not the apex)
+	//	"http://localhost:*"        any port, or none
+	//
+	// "*", "null", wildcards over a public suffix ("https://*.vercel.app")
+	// and anything not in this form are rejected; Production also rejects
+	// plain http except for loopback hosts. There is no default: an empty
+	// list is an error. [Dev] with no arguments lists the loopback hosts.
+	Origins []string
+
+	// Keys sign and encrypt session cookies. Keys[0] is used for new
+	// cookies; the others are still accepted, so a key can be rotated
+	// without logging users out: put the new key first and keep the old one
+	// until its cookies have expired. Each key must be at least 32 random
+	// bytes. Empty means: an error in Production; in Development, a random
+	// key made at start (sessions end when the process restarts). Ignored
+	// when Store is set.
+	Keys [][]byte
+
+	// Cookie sets the session cookie's attributes.
+	Cookie Cookie
+
+	// NoSession turns the session off: no cookie is read or written, no
+	// Access-Control-Allow-Credentials is sent, and the CSRF check is off
+	// (requests carry no ambient credential to forge). For bearer-token
+	// routes; see [Bearer]. The zero value (false) gives the session.
+	NoSession bool
+
+	// AllowMethods lists the methods a preflight allows, in uppercase.
+	// nil means GET, HEAD, POST, PUT, PATCH, DELETE.
+	AllowMethods []string
+
+	// AllowHeaders lists the request headers a preflight allows. nil means
+	// Authorization, Content-Type and X-Requested-With. "*" is refused: with
+	// credentials browsers read it as a header named "*".
+	AllowHeaders []string
+
+	// ExposeHeaders lists response headers the front end may read beyond
+	// the CORS-safelisted ones. nil exposes none.
+	ExposeHeaders []string
+
+	// PreflightMaxAge is how long a browser may cache a preflight. Zero
+	// means 2 hours, Chromium's cap; larger values are sent as 2 hours.
+	PreflightMaxAge time.Duration
+
+	// Store keeps sessions, e.g. gin-contrib/sessions' Redis store for an
+	// API that runs on more than one machine. nil means a cookie store
+	// signed and encrypted with Keys. The store's own cookie options are
+	// ignored: every cookie is written with the attributes of Cookie,
+	// Partitioned included.
+	Store sessions.Store
+
+	// Logger receives the startup report and diagnostics. nil means
+	// slog.Default() at the time of logging.
+	Logger *slog.Logger
+}
+
+// Cookie holds the session cookie's attributes. HttpOnly is always set.
+type Cookie struct {
+	// Name is the cookie name. "" means "__Host-session" in Production and
+	// "session" in Development. The __Host- and __Secure- prefixes
+	// (matched case-insensitively, as browsers do) are checked: __Host-
+	// needs Secure, Path "/" and no Domain.
+	Name string
+
+	// Domain makes the cookie visible to subdomains. "" (recommended) means
+	// a host-only cookie. A public suffix ("com", "vercel.app") is refused.
+	Domain string
+
+	// Path is the cookie path. "" means "/".
+	Path string
+
+	// MaxAge is the session lifetime, both in the browser and when a
+	// cookie is verified. Zero means 7 days. Browsers cap it at 400 days.
+	MaxAge time.Duration
+
+	// SameSite is the SameSite attribute. Zero means Lax. SameSiteNoneMode
+	// requires Secure. http.SameSiteDefaultMode is refused: browsers
+	// disagree on what a missing attribute means.
+	SameSite http.SameSite
+
+	// Insecure leaves out the Secure attribute, for plain-http development
+	// hosts other than localhost and for Safari on http://localhost. The
+	// zero value (false) sends Secure, which browsers also accept on
+	// http://localhost. Production refuses Insecure.
+	Insecure bool
+
+	// Partitioned adds the Partitioned attribute (CHIPS), which is what
+	// lets a cross-site front end keep the cookie where third-party
+	// cookies are blocked. Requires Secure.
+	Partitioned bool
+}
+
+// Mode selects a set of rules. The zero value is Production.
+type Mode uint8
+
+const (
+	// Production applies every check and keeps request diagnostics out of
+	// responses.
+	Production Mode = iota
+	// Development allows plain-http cookies and explains failed requests
+	// in a response header and the log.
+	Development
+)
+
+// String returns "Production" or "Development".
+func (m Mode) String() string {
+	switch m {
+	case Production:
+		return "Production"
+	case Development:
+		return "Development"
+	}
+	return fmt.Sprintf("Mode(%d)", uint8(m))
+}
+
+const (
+	defaultMaxAge    = 7 * 24 * time.Hour
+	maxPreflightAge  = 2 * time.Hour
+	minKeyLen        = 32
+	browserMaxCookie = 4096 // name + value, Chromium and Firefox
+)
+
+var (
+	defaultMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
+	defaultHeaders = []string{"Authorization", "Content-Type", "X-Requested-With"}
+)
+
+// Validate reports every problem in c at once, joined with errors.Join.
+// Each message starts with "crosssession: ", names the bad value and says
+// how to fix it. A nil error means New(c) will not panic.
+func (c Config) Validate() error {
+	_, err := c.compile()
+	return err
+}
+
+// compiled is a validated Config with every default filled in.
+type compiled struct {
+	cfg     Config
+	rules   []originRule
+	methods []string
+	headers []string
+	maxAge  time.Duration
+	cookie  Cookie
+}
+
+// compile validates c and fills in defaults. It never stops at the first
+// problem.
+func (c Config) compile() (*compiled, error) {
+	var errs []error
+	add := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("crosssession: "+format, args...))
+	}
+	out := &compiled{cfg: c}
+	prod := c.Mode == Production
+	if c.Mode != Production && c.Mode != Development {
+		add("Mode %v is unknown; use Production or Development", c.Mode)
+	}
+
+	if len(c.Origins) == 0 {
+		add("no Origins: list the front end's origins, e.g. crosssession.Prod(key, %q), or use crosssession.Dev() for localhost",
+			"https://app.example.com")
+	}
+	seen := make(map[string]bool, len(c.Origins))
+	for _, o := range c.Origins {
+		r, err := parseOrigin(o, prod)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if seen[o] {
+			add("origin %q is listed twice", o)
+			continue
+		}
+		seen[o] = true
+		out.rules = append(out.rules, r)
+	}
+
+	out.methods = c.AllowMethods
+	if out.methods == nil {
+		out.methods = defaultMethods
+	}
+	for _, m := range out.methods {
+		switch up := strings.ToUpper(m); {
+		case m == "*":
+			add("AllowMethods contains %q, which browsers read as a method named * when credentials are on; list the methods", m)
+		case !isToken(m):
+			add("AllowMethods contains %q, which is not a method name", m)
+		case up == "CONNECT" || up == "TRACE" || up == "TRACK":
+			add("AllowMethods contains %q, which browsers never send (a forbidden method)", m)
+		case m != up:
+			add("AllowMethods contains %q; browsers compare methods case-sensitively and send %q", m, up)
+		}
+	}
+	out.headers = c.AllowHeaders
+	if out.headers == nil {
+		out.headers = defaultHeaders
+	}
+	checkHeaders := func(field string, hs []string) {
+		for _, h := range hs {
+			switch {
+			case h == "*":
+				add("%s contains %q, which browsers read as a header named * when credentials are on; list the headers", field, h)
+			case !isToken(h):
+				add("%s contains %q, which is not a header name", field, h)
+			}
+		}
+	}
+	checkHeaders("AllowHeaders", out.headers)
+	checkHeaders("ExposeHeaders", c.ExposeHeaders)
+
+	out.maxAge = c.PreflightMaxAge
+	switch {
+	case out.maxAge == 0:
+		out.maxAge = maxPreflightAge
+	case out.maxAge < time.Second:
+		add("PreflightMaxAge %v is under one second; leave it zero for the 2h default", c.PreflightMaxAge)
+	case out.maxAge > maxPreflightAge:
+		out.maxAge = maxPreflightAge // Chromium caps it here; the startup report says so
+	}
+
+	if !c.NoSession {
+		out.cookie = c.compileCookie(add)
+		if c.Store == nil {
+			if len(c.Keys) == 0 && prod {
+				add("Production needs a key to sign session cookies: crosssession.Prod(key, ...) with at least %d random bytes "+
+					"(e.g. from crypto/rand, kept in a secret store)", minKeyLen)
+			}
+			for i, k := range c.Keys {
+				if len(k) < minKeyLen {
+					add("Keys[%d] is %d bytes; a key must be at least %d random bytes", i, len(k), minKeyLen)
+				}
+			}
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+func (c Config) compileCookie(add func(string, ...any)) Cookie {
+	k := c.Cookie
+	prod := c.Mode == Production
+	if k.Name == "" {
+		k.Name = "session"
+		if prod {
+			k.Name = "__Host-session"
+		}
+	}
+	if k.Path == "" {
+		k.Path = "/"
+	}
+	if k.MaxAge == 0 {
+		k.MaxAge = defaultMaxAge
+	}
+	if k.SameSite == 0 {
+		k.SameSite = http.SameSiteLaxMode
+	}
+	name := fmt.Sprintf("cookie %q", k.Name)
+	hc := http.Cookie{Name: k.Name, Value: "v", Path: k.Path, Domain: k.Domain, Secure: !k.Insecure}
+	if err := hc.Valid(); err != nil && !strings.Contains(err.Error(), "Partitioned") {
+		add("%s is not a valid cookie (%v)", name, err)
+	}
+	lower := strings.ToLower(k.Name)
+	switch {
+	case strings.HasPrefix(lower, "__host-"):
+		if k.Insecure {
+			add("%s has the __Host- prefix, which browsers accept only with Secure; drop Insecure or rename the cookie", name)
+		}
+		if k.Domain != "" {
+			add("%s has the __Host- prefix, which forbids a Domain (got %q); remove Domain or rename the cookie", name, k.Domain)
+		}
+		if k.Path != "/" {
+			add("%s has the __Host- prefix, which requires Path \"/\" (got %q)", name, k.Path)
+		}
+	case strings.HasPrefix(lower, "__secure-"):
+		if k.Insecure {
+			add("%s has the __Secure- prefix, which browsers accept only with Secure; drop Insecure or rename the cookie", name)
+		}
+	}
+	if k.Domain != "" {
+		d := k.Domain
+		switch {
+		case strings.HasPrefix(d, "."):
+			add("Cookie.Domain %q has a leading dot; write %q (subdomains are included either way)", d, d[1:])
+		case d != strings.ToLower(d):
+			add("Cookie.Domain %q has uppercase letters; write %q", d, strings.ToLower(d))
+		default:
+			if ps, _ := publicsuffix.PublicSuffix(d); ps == d {
+				add("Cookie.Domain %q is a public suffix, so browsers refuse the cookie; use your own domain or leave Domain empty", d)
+			}
+		}
+	}
+	if k.MaxAge < 0 {
+		add("Cookie.MaxAge %v is negative; to end a session, clear it in a handler", k.MaxAge)
+	} else if k.MaxAge < time.Second {
+		add("Cookie.MaxAge %v is under one second", k.MaxAge)
+	}
+	switch k.SameSite {
+	case http.SameSiteLaxMode, http.SameSiteStrictMode:
+	case http.SameSiteNoneMode:
+		if k.Insecure {
+			add("%s is SameSite=None without Secure, which browsers refuse; drop Insecure, or use SameSite=Lax "+
+				"when the front end and the API are same-site (localhost:3000 → localhost:3001)", name)
+		}
+	case http.SameSiteDefaultMode:
+		add("%s has SameSite=Default, which Chrome reads as Lax and Firefox as None; choose Lax, Strict or None", name)
+	default:
+		add("%s has unknown SameSite value %d", name, k.SameSite)
+	}
+	if k.Partitioned && k.Insecure {
+		add("%s is Partitioned without Secure, which browsers refuse; drop Insecure or Partitioned", name)
+	}
+	if k.Insecure && prod {
+		add("%s is Insecure in Production; session cookies must be Secure (browsers accept Secure on http://localhost too)", name)
+	}
+	return k
+}
+
+// isToken reports whether s is an RFC 9110 token (a method or header name).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
