@@ -109,11 +109,11 @@ type middleware struct {
 	// Header values built once. Each is a one-element slice with
 	// len == cap, so an append by later middleware copies instead of
 	// writing into memory shared between requests.
-	vOrigin, vPreflight           []string // Vary values
-	vTrue                         []string
-	vMethods, vHeaders, vMaxAge   []string
-	vExpose                       []string // nil when none
-	vForbidden                    []byte
+	vOrigin, vPreflight         []string // Vary values
+	vTrue                       []string
+	vMethods, vHeaders, vMaxAge []string
+	vExpose                     []string // nil when none
+	vForbidden                  []byte
 }
 
 func mustCompile(cfg Config) *middleware {
@@ -316,4 +316,3 @@ func addVary(h http.Header, v []string) {
 }
 
 func one(s string) []string { return []string{s} }
-

@@ -107,7 +107,7 @@ func parseOriginStrict(s string) (originRule, error) {
 		return r, fmt.Errorf("has userinfo (user@); an origin is only scheme://host[:port]")
 	}
 	host, port := splitHostPort(rest)
-	if port != "" {
+	if port != "" || strings.HasSuffix(rest, ":") {
 		if err := checkConfigPort(port, scheme); err != nil {
 			return r, err
 		}
