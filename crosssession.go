@@ -99,7 +99,10 @@ func isGroupPreflight(h gin.HandlerFunc) bool {
 // middleware is a compiled Config.
 type middleware struct {
 	mode        Mode
+	rules       []originRule
 	origins     *originSet
+	debugHeader bool
+	limit       limiter
 	credentials bool
 	cop         *http.CrossOriginProtection
 	sess        *sessionConfig // nil with NoSession
@@ -131,7 +134,10 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 	}
 	m := &middleware{
 		mode:        cfg.Mode,
+		rules:       cc.rules,
 		origins:     compileOrigins(cc.rules),
+		debugHeader: cfg.Mode == Development || cfg.DebugHeader,
+		limit:       limiter{every: diagnosticsLogEvery},
 		credentials: !cfg.NoSession,
 		log:         cfg.Logger,
 		vOrigin:     one("Origin"),
@@ -166,6 +172,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		}
 		m.sess = newSessionConfig(cc.cookie, keys, cfg.Store, m)
 	}
+	m.logger().Info(strings.TrimSuffix(cfg.Report(), "\n"))
 	return m, nil
 }
 
@@ -254,10 +261,16 @@ func (m *middleware) handle(c *gin.Context) {
 	case actPreflight:
 		addVary(h, m.vPreflight)
 		m.writeCORS(h, d, true)
+		if !d.allow {
+			m.diagnoseRequest(c, d)
+		}
 		c.AbortWithStatus(http.StatusNoContent)
 		return
 	}
 	m.writeCORS(h, d, false)
+	if !d.allow && d.origin != "" || d.action == actForbid {
+		m.diagnoseRequest(c, d)
+	}
 	if d.action == actForbid {
 		c.Abort()
 		c.Data(http.StatusForbidden, hContentTypeText, m.vForbidden)
@@ -267,7 +280,7 @@ func (m *middleware) handle(c *gin.Context) {
 		c.Next()
 		return
 	}
-	m.sess.serve(c)
+	m.sess.serve(c, d)
 }
 
 // writeCORS sets the CORS response headers for d. When an engine-level

@@ -3,7 +3,6 @@ package crosssession_test
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -655,13 +654,4 @@ func TestPresetsCopyOrigins(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Errorf("changing the caller's slice changed the preset: %v", err)
 	}
-}
-
-func ExampleConfig_Validate() {
-	cfg := crosssession.Prod([]byte("not-a-real-key"), "https://app.example.com/", "https://*.vercel.app")
-	fmt.Println(cfg.Validate())
-	// Output:
-	// crosssession: origin "https://app.example.com/" ends with a slash; browsers send origins without one; did you mean "https://app.example.com"?
-	// crosssession: origin "https://*.vercel.app" matches every site under the public suffix "vercel.app", each owned by someone else; list your own origins instead, e.g. "https://myapp.vercel.app"
-	// crosssession: Keys[0] is 14 bytes; a key must be at least 32 random bytes
 }

@@ -80,6 +80,18 @@ type Config struct {
 	// Logger receives the startup report and diagnostics. nil means
 	// slog.Default() at the time of logging.
 	Logger *slog.Logger
+
+	// APIOrigin is the API's own public origin, e.g.
+	// "https://api.example.com". Optional; when set, the startup report
+	// warns about front ends whose cookies the browser will refuse
+	// (cross-site with a SameSite=Lax cookie, or not Partitioned), and a
+	// Secure cookie on a plain-http API is refused. "" skips those checks.
+	APIOrigin string
+
+	// DebugHeader sends request diagnostics in the X-Crosssession-Debug
+	// response header in Production too. Development always sends them.
+	// The zero value (false) keeps them in the log only.
+	DebugHeader bool
 }
 
 // Cookie holds the session cookie's attributes. HttpOnly is always set.
@@ -201,6 +213,16 @@ func (c Config) compile() (*compiled, error) {
 		}
 		seen[o] = true
 		out.rules = append(out.rules, r)
+	}
+
+	if c.APIOrigin != "" {
+		if r, err := parseOrigin(c.APIOrigin, false); err != nil {
+			add("APIOrigin: %s", strings.TrimPrefix(err.Error(), "crosssession: "))
+		} else if !r.exact() {
+			add("APIOrigin %q is a pattern; give the API's one public origin", c.APIOrigin)
+		} else if r.scheme == "http" && !isLoopbackHost(r.host) && !c.NoSession && !c.Cookie.Insecure {
+			add("APIOrigin %q is plain http, where browsers refuse Secure cookies; serve the API over https", c.APIOrigin)
+		}
 	}
 
 	out.methods = c.AllowMethods

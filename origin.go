@@ -58,7 +58,8 @@ func parseOrigin(s string, production bool) (originRule, error) {
 	}
 	if production && r.scheme == "http" && !isLoopbackHost(r.host) {
 		return r, fmt.Errorf("crosssession: origin %q uses plain http, which Production allows only for loopback hosts "+
-			"(a session cookie must be Secure); did you mean %q?", s, "https"+s[len("http"):])
+			"(cookies and tokens would cross the network in clear text; use Mode Development for a plain-http test "+
+			"host); did you mean %q?", s, "https"+s[len("http"):])
 	}
 	return r, nil
 }

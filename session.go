@@ -2,26 +2,33 @@ package crosssession
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/hkdf"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
-	gsessions "github.com/gorilla/sessions"
 	"github.com/gorilla/securecookie"
+	gsessions "github.com/gorilla/sessions"
 )
 
 // sessionConfig is the compiled session half of a policy.
 type sessionConfig struct {
-	m     *middleware
-	store gsessions.Store
-	name  string
-	opts  gsessions.Options // every attribute, Partitioned included
+	m    *middleware
+	name string
+	opts gsessions.Options // every attribute, Partitioned included
+
+	// Exactly one of codecs (the built-in cookie store) and store (a
+	// user's store, e.g. Redis) is set.
+	codecs []securecookie.Codec
+	store  gsessions.Store
+	ser    securecookie.Serializer // how values are encoded, for Set-time checks
 }
 
 func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middleware) *sessionConfig {
@@ -37,32 +44,32 @@ func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middlewa
 			Partitioned: k.Partitioned,
 			SameSite:    k.SameSite,
 		},
+		ser: securecookie.GobEncoder{},
 	}
 	if store != nil {
 		sc.store = store
 		return sc
 	}
-	codecs := make([]securecookie.Codec, len(keys))
-	for i, key := range keys {
-		codecs[i] = newCodec(key, k.Name, sc.opts.MaxAge)
+	sc.ser = sessionSerializer{}
+	for _, key := range keys {
+		sc.codecs = append(sc.codecs, newCodec(key, sc.opts.MaxAge))
 	}
-	opts := sc.opts
-	sc.store = &gsessions.CookieStore{Codecs: codecs, Options: &opts}
 	return sc
 }
 
 // newCodec derives a signing key and an encryption key from one secret with
-// HKDF, so users manage a single key per generation, and limits the encoded
-// value so that name=value fits the browsers' 4096-byte cookie limit.
-func newCodec(secret []byte, name string, maxAge int) *securecookie.SecureCookie {
+// HKDF, so users manage a single key per generation. The length limit is
+// checked by save, which can then say which values are too big.
+func newCodec(secret []byte, maxAge int) *securecookie.SecureCookie {
 	hashKey, err1 := hkdf.Key(sha256.New, secret, nil, "crosssession v1 HMAC-SHA256", 32)
 	blockKey, err2 := hkdf.Key(sha256.New, secret, nil, "crosssession v1 AES-256", 32)
 	if err := errors.Join(err1, err2); err != nil {
 		panic(err) // unreachable: 32 bytes is far below HKDF-SHA256's limit
 	}
 	sc := securecookie.New(hashKey, blockKey)
+	sc.SetSerializer(sessionSerializer{})
 	sc.MaxAge(maxAge)
-	sc.MaxLength(browserMaxCookie - len(name) - 1)
+	sc.MaxLength(0)
 	return sc
 }
 
@@ -70,12 +77,29 @@ func newCodec(secret []byte, name string, maxAge int) *securecookie.SecureCookie
 // gin-contrib/sessions' one (handlers still call sessions.Default) and a
 // response writer that saves a changed session before the first byte goes
 // out.
-func (sc *sessionConfig) serve(c *gin.Context) {
-	s := &reqSession{cfg: sc, r: c.Request, inner: c.Writer}
+func (sc *sessionConfig) serve(c *gin.Context, d decision) {
+	s := &reqSession{cfg: sc, c: c, r: c.Request, inner: c.Writer, d: d}
 	s.w = sessionWriter{ResponseWriter: c.Writer, s: s}
 	c.Writer = &s.w
 	c.Set(sessions.DefaultKey, s)
-	defer func() { c.Writer = s.inner }()
+	defer func() {
+		c.Writer = s.inner
+		if p := recover(); p != nil {
+			su, ok := p.(storeUnavailable)
+			if !ok {
+				panic(p)
+			}
+			// The store failed while a handler used the session: answer
+			// 503 instead of running the handler on a session that may be
+			// someone else's or empty.
+			s.committed = true
+			sc.m.diagnose(c, reasonStoreUnavailable, d.origin,
+				"the session store failed, so the request was answered with 503: "+su.err.Error())
+			if !s.inner.Written() {
+				c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": "session store unavailable"})
+			}
+		}
+	}()
 	c.Next()
 	if !s.inner.Written() {
 		s.commit()
@@ -83,11 +107,17 @@ func (sc *sessionConfig) serve(c *gin.Context) {
 	s.committed = true
 }
 
+// storeUnavailable is the panic value that unwinds a handler when the
+// session store fails; serve recovers it.
+type storeUnavailable struct{ err error }
+
 // reqSession is the session of one request. It implements
 // gin-contrib/sessions' Session interface.
 type reqSession struct {
 	cfg   *sessionConfig
+	c     *gin.Context
 	r     *http.Request
+	d     decision
 	inner gin.ResponseWriter
 	w     sessionWriter
 	gs    *gsessions.Session // nil until first use
@@ -96,7 +126,8 @@ type reqSession struct {
 	// committed is set once the response headers are on their way: a change
 	// after that can no longer reach the browser.
 	committed bool
-	loadErr   error
+	hadCookie bool // the request carried a session cookie that verified
+	setCookie bool // this response carries the session cookie
 }
 
 var _ sessions.Session = (*reqSession)(nil)
@@ -105,22 +136,68 @@ func (s *reqSession) session() *gsessions.Session {
 	if s.gs != nil {
 		return s.gs
 	}
-	gs, err := s.cfg.store.New(s.r, s.cfg.name)
-	if gs == nil {
-		gs = gsessions.NewSession(s.cfg.store, s.cfg.name)
-	}
-	if gs.Values == nil {
-		gs.Values = make(map[any]any)
-	}
-	s.gs, s.loadErr = gs, err
-	if err != nil {
-		s.cfg.m.logger().Warn("crosssession: session cookie could not be read; starting a fresh session",
-			"cookie", s.cfg.name, "err", err)
-	}
 	if !s.committed {
 		addVary(s.inner.Header(), varyCookie)
 	}
+	if s.cfg.store != nil {
+		gs, err := s.cfg.store.New(s.r, s.cfg.name)
+		if err != nil && !isDecodeError(err) {
+			panic(storeUnavailable{err})
+		}
+		if gs == nil {
+			gs = gsessions.NewSession(s.cfg.store, s.cfg.name)
+		}
+		if gs.Values == nil {
+			gs.Values = make(map[any]any)
+		}
+		s.gs, s.hadCookie = gs, err == nil && !gs.IsNew
+		if err != nil {
+			s.undecodable(err)
+		}
+		return gs
+	}
+	gs := gsessions.NewSession(nil, s.cfg.name)
+	gs.IsNew = true
+	s.gs = gs
+	ck, err := s.r.Cookie(s.cfg.name)
+	if err != nil {
+		return gs
+	}
+	var errs []error
+	for i, codec := range s.cfg.codecs {
+		err := codec.Decode(s.cfg.name, ck.Value, &gs.Values)
+		if err == nil {
+			gs.IsNew, s.hadCookie = false, true
+			if i > 0 {
+				s.dirty = true // re-issue under the current key
+			}
+			return gs
+		}
+		errs = append(errs, err)
+		if !isDecodeError(err) {
+			break
+		}
+	}
+	clear(gs.Values)
+	s.undecodable(errors.Join(errs...))
 	return gs
+}
+
+func (s *reqSession) undecodable(err error) {
+	s.cfg.m.diagnose(s.c, reasonCookieUndecodable, s.d.origin,
+		"the session cookie could not be read (tampered, expired, or signed with a key no longer in Config.Keys), "+
+			"so a fresh session was started: "+err.Error())
+}
+
+// isDecodeError reports whether err means "this cookie is not ours or no
+// longer valid" rather than "the store is down".
+func isDecodeError(err error) bool {
+	var se securecookie.Error
+	if errors.As(err, &se) {
+		return se.IsDecode()
+	}
+	var multi securecookie.MultiError
+	return errors.As(err, &multi)
 }
 
 var varyCookie = one(hCookie)
@@ -128,8 +205,9 @@ var varyCookie = one(hCookie)
 func (s *reqSession) changed() {
 	s.dirty = true
 	if s.committed || s.inner.Written() {
-		s.cfg.m.logger().Warn("crosssession: session changed after the response was written; the change is lost "+
-			"(change the session before writing the body)", "cookie", s.cfg.name, "path", s.r.URL.Path)
+		s.cfg.m.diagnose(s.c, reasonSavedAfterWrite, s.d.origin,
+			"the session was changed after the response was written, so the change is lost; "+
+				"change the session before writing the body")
 	}
 }
 
@@ -140,10 +218,23 @@ func (s *reqSession) ID() string { return s.session().ID }
 // Get returns the value stored under key, or nil.
 func (s *reqSession) Get(key any) any { return s.session().Values[key] }
 
-// Set stores val under key.
+// Set stores val under key. In Development a value the store cannot encode
+// (a type not registered with gob.Register) is reported here, where the
+// mistake is, instead of when the session is saved.
 func (s *reqSession) Set(key, val any) {
+	if s.cfg.m.mode == Development {
+		if _, err := s.cfg.ser.Serialize(map[any]any{key: val}); err != nil {
+			s.cfg.m.logger().Error("crosssession: session value cannot be saved", "key", key, "err", encodeError(err, val))
+		}
+	}
 	s.session().Values[key] = val
 	s.changed()
+}
+
+// encodeError explains an encoding failure, naming the type and the fix.
+func encodeError(err error, val any) error {
+	return fmt.Errorf("crosssession: session value of type %T cannot be encoded (%v); "+
+		"call gob.Register(%T{}) at startup, or store a string, number, bool, time or []byte", val, err, val)
 }
 
 // Delete removes key.
@@ -215,7 +306,8 @@ var errSaveAfterWrite = errors.New("crosssession: session saved after the respon
 
 // Save sends the session now. Calling it is optional: a changed session is
 // saved before the response is written. It returns an error when the
-// response was already written or the store failed.
+// response was already written, the encoded cookie would exceed the
+// browsers' 4096-byte limit, a value cannot be encoded, or the store failed.
 func (s *reqSession) Save() error {
 	if !s.dirty {
 		return nil
@@ -223,11 +315,17 @@ func (s *reqSession) Save() error {
 	if s.committed || s.inner.Written() {
 		return errSaveAfterWrite
 	}
-	return s.save()
+	err := s.save()
+	if err != nil {
+		// The handler has the error and decides the response; the
+		// automatic save must not try again and override its status.
+		s.dirty = false
+	}
+	return err
 }
 
-// save writes the session through the store, replacing any Set-Cookie of an
-// earlier save in this response so the browser gets exactly one.
+// save writes the session, replacing any Set-Cookie of an earlier save in
+// this response so the browser gets exactly one.
 func (s *reqSession) save() error {
 	gs := s.session()
 	opts := *s.options()
@@ -235,22 +333,78 @@ func (s *reqSession) save() error {
 	h := s.inner.Header()
 	if old := h[hSetCookie]; len(old) > 0 {
 		prefix := s.cfg.name + "="
-		kept := old[:0:0]
-		for _, v := range old {
-			if !strings.HasPrefix(v, prefix) {
-				kept = append(kept, v)
-			}
+		h[hSetCookie] = slices.DeleteFunc(slices.Clone(old), func(v string) bool { return strings.HasPrefix(v, prefix) })
+	}
+	if s.cfg.store != nil {
+		if err := s.cfg.store.Save(s.r, s.inner, gs); err != nil {
+			return storeError{fmt.Errorf("crosssession: saving session %q: %w", s.cfg.name, err)}
 		}
-		h[hSetCookie] = kept
+		s.dirty, s.setCookie = false, true
+		return nil
 	}
-	if err := s.cfg.store.Save(s.r, s.inner, gs); err != nil {
-		return fmt.Errorf("crosssession: saving session %q: %w", s.cfg.name, err)
+	value := ""
+	if opts.MaxAge >= 0 {
+		var err error
+		value, err = securecookie.EncodeMulti(s.cfg.name, gs.Values, s.cfg.codecs[0])
+		if err != nil {
+			return s.explainEncode(err, gs.Values)
+		}
+		if n := len(s.cfg.name) + 1 + len(value); n > browserMaxCookie {
+			return s.tooLarge(n, gs.Values)
+		}
 	}
-	s.dirty = false
+	http.SetCookie(s.inner, gsessions.NewCookie(s.cfg.name, value, &opts))
+	s.dirty, s.setCookie = false, true
 	return nil
 }
 
+// explainEncode finds the value that could not be encoded.
+func (s *reqSession) explainEncode(err error, vs map[any]any) error {
+	for k, v := range vs {
+		if _, e := s.cfg.ser.Serialize(map[any]any{k: v}); e != nil {
+			return fmt.Errorf("crosssession: saving session %q: key %v: %w", s.cfg.name, k, encodeError(e, v))
+		}
+	}
+	return fmt.Errorf("crosssession: saving session %q: %w", s.cfg.name, err)
+}
+
+// tooLarge builds the error for a cookie over the browsers' limit, naming
+// the largest values.
+func (s *reqSession) tooLarge(n int, vs map[any]any) error {
+	type kv struct {
+		key  string
+		size int
+	}
+	var sizes []kv
+	for k, v := range vs {
+		b, _ := s.cfg.ser.Serialize(map[any]any{k: v})
+		sizes = append(sizes, kv{fmt.Sprint(k), len(b)})
+	}
+	slices.SortFunc(sizes, func(a, b kv) int { return cmp.Compare(b.size, a.size) })
+	var top []string
+	for i, e := range sizes {
+		if i == 3 {
+			break
+		}
+		top = append(top, fmt.Sprintf("%q (%d bytes)", e.key, e.size))
+	}
+	err := fmt.Errorf("crosssession: session cookie %q would be %d bytes, over the browsers' limit of %d "+
+		"(browsers drop it silently); largest values: %s. Store less in the session, or use a server-side Store "+
+		"such as Redis", s.cfg.name, n, browserMaxCookie, strings.Join(top, ", "))
+	s.cfg.m.diagnose(s.c, reasonCookieTooLarge, s.d.origin, strings.TrimPrefix(err.Error(), "crosssession: "))
+	return err
+}
+
+// storeError is a failure of the session store (Redis down), as opposed to
+// a session that cannot be encoded.
+type storeError struct{ error }
+
+func (e storeError) Unwrap() error { return e.error }
+
 // commit saves a changed session before the response headers are written.
+// A failure replaces the status (503 when the store failed, 500 when the
+// session cannot be encoded or is too large): the client must not believe
+// a change was kept.
 func (s *reqSession) commit() {
 	if s.committed {
 		return
@@ -259,8 +413,14 @@ func (s *reqSession) commit() {
 	if s.dirty {
 		if err := s.save(); err != nil {
 			s.cfg.m.logger().Error("crosssession: session not saved", "err", err, "path", s.r.URL.Path)
+			status := http.StatusInternalServerError
+			if errors.As(err, new(storeError)) {
+				status = http.StatusServiceUnavailable
+			}
+			s.inner.WriteHeader(status)
 		}
 	}
+	s.cfg.m.checkResponse(s)
 }
 
 // sessionWriter commits the session before anything reaches the client,
@@ -297,3 +457,83 @@ func (w *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Unwrap returns the writer this one wraps.
 func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// errNoSession is returned by Login and Logout on a route without a
+// crosssession session.
+var errNoSession = errors.New("crosssession: no session on this route: Login and Logout need a route " +
+	"behind crosssession.New or crosssession.Group with a session (not Bearer or NoSession)")
+
+func current(c *gin.Context) (*reqSession, error) {
+	v, _ := c.Get(sessions.DefaultKey)
+	s, ok := v.(*reqSession)
+	if !ok {
+		return nil, errNoSession
+	}
+	return s, nil
+}
+
+// Login starts a fresh, empty session for a user who just authenticated,
+// so a session ID an attacker planted before login is worthless (session
+// fixation): where the store keeps sessions server-side (Redis), the old
+// record is deleted and the next save gets a new ID. Call it before setting
+// the user's values:
+//
+//	if err := crosssession.Login(c); err != nil { ... }
+//	sessions.Default(c).Set("user", id)
+//
+// It returns an error if the route has no session or the store failed to
+// delete the old record (the new session is started anyway).
+func Login(c *gin.Context) error {
+	s, err := current(c)
+	if err != nil {
+		return err
+	}
+	old := s.session()
+	if !old.IsNew && s.cfg.store != nil {
+		err = s.deleteRecord(old)
+	}
+	gs := gsessions.NewSession(s.cfg.store, s.cfg.name)
+	gs.IsNew = true
+	s.gs = gs
+	s.changed()
+	return err
+}
+
+// Logout ends the session: its values are cleared, the server-side record
+// (if any) is deleted, and the response expires the cookie with exactly the
+// attributes it was set with (Name, Path, Domain, Secure, SameSite,
+// Partitioned), or browsers would keep it. It returns an error if the route
+// has no session, the response was already written, or the store failed.
+func Logout(c *gin.Context) error {
+	s, err := current(c)
+	if err != nil {
+		return err
+	}
+	gs := s.session()
+	clear(gs.Values)
+	opts := *s.options()
+	opts.MaxAge = -1
+	s.opts = &opts
+	s.dirty = true
+	return s.Save()
+}
+
+// deleteRecord removes gs from a server-side store. gorilla stores delete a
+// session when it is saved with MaxAge < 0; the expiring Set-Cookie that
+// comes with it is written to a throwaway header.
+func (s *reqSession) deleteRecord(gs *gsessions.Session) error {
+	opts := *s.options()
+	opts.MaxAge = -1
+	gs.Options = &opts
+	if err := s.cfg.store.Save(s.r, discard{http.Header{}}, gs); err != nil {
+		return storeError{fmt.Errorf("crosssession: deleting the old session: %w", err)}
+	}
+	return nil
+}
+
+// discard is a ResponseWriter whose output goes nowhere.
+type discard struct{ h http.Header }
+
+func (d discard) Header() http.Header         { return d.h }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}

@@ -171,8 +171,14 @@ func (a *api) login(c *gin.Context) {
 		return
 	}
 
+	old, _ := sessions.Default(c).Get(keyToken).(string)
+	// A fresh session for the new login, so a session planted before login
+	// is worthless (session fixation).
+	if err := crosssession.Login(c); err != nil {
+		a.reply(c, http.StatusServiceUnavailable, policyCookie, gin.H{"error": err.Error()})
+		return
+	}
 	s := sessions.Default(c)
-	old, _ := s.Get(keyToken).(string)
 	a.mu.Lock()
 	if old != "" {
 		delete(a.tokens, old) // a second login in the same browser replaces the token
@@ -228,8 +234,12 @@ func (a *api) logout(c *gin.Context) {
 	}
 	hadSession := user != "" || token != ""
 	if hadSession {
-		s.Clear()
-		s.Options(sessions.Options{MaxAge: -1}) // expire the cookie; other attributes stay as configured
+		// Clears the session and expires the cookie with the attributes it
+		// was set with, or the browser would keep it.
+		if err := crosssession.Logout(c); err != nil {
+			a.reply(c, http.StatusServiceUnavailable, policyCookie, gin.H{"error": err.Error()})
+			return
+		}
 	}
 	a.reply(c, http.StatusOK, policyCookie, gin.H{"logged_out": hadSession})
 }

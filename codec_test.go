@@ -1,0 +1,895 @@
+package crosssession
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata" // America/New_York etc. without a system zoneinfo
+
+	"github.com/gorilla/securecookie"
+	gsessions "github.com/gorilla/sessions"
+)
+
+// codecEqual compares decoded session values: like reflect.DeepEqual
+// (types included), except that floats compare by bits (NaN, -0), times by
+// instant, offset and location name (a decoded FixedZone is a new
+// *Location), and nil and empty slices and maps are equal.
+func codecEqual(a, b any) bool {
+	if reflect.TypeOf(a) != reflect.TypeOf(b) {
+		return false
+	}
+	switch a := a.(type) {
+	case float64:
+		return math.Float64bits(a) == math.Float64bits(b.(float64))
+	case float32:
+		return math.Float32bits(a) == math.Float32bits(b.(float32))
+	case time.Time:
+		return codecTimeEqual(a, b.(time.Time))
+	case []byte:
+		return bytes.Equal(a, b.([]byte))
+	case []any:
+		b := b.([]any)
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !codecEqual(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		b := b.(map[string]any)
+		if len(a) != len(b) {
+			return false
+		}
+		for k, v := range a {
+			w, ok := b[k]
+			if !ok || !codecEqual(v, w) {
+				return false
+			}
+		}
+		return true
+	case map[any]any:
+		b := b.(map[any]any)
+		if len(a) != len(b) {
+			return false
+		}
+		for k, v := range a {
+			w, ok := b[k]
+			if !ok || !codecEqual(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func codecTimeEqual(a, b time.Time) bool {
+	_, oa := a.Zone()
+	_, ob := b.Zone()
+	return a.Equal(b) && oa == ob && a.Location().String() == b.Location().String()
+}
+
+// codecWantTime is what a time.Time decodes to, as documented on
+// sessionSerializer: no monotonic reading; UTC stays UTC; any other
+// location becomes Local when the offset matches, else an unnamed
+// FixedZone.
+func codecWantTime(t time.Time) time.Time {
+	t = t.Round(0)
+	if t.Location() == time.UTC {
+		return t
+	}
+	_, off := t.Zone()
+	if _, lo := t.In(time.Local).Zone(); lo == off {
+		return t.In(time.Local)
+	}
+	return t.In(time.FixedZone("", off))
+}
+
+func codecRoundTrip(t *testing.T, in map[any]any) map[any]any {
+	t.Helper()
+	b, err := sessionSerializer{}.Serialize(in)
+	if err != nil {
+		t.Fatalf("Serialize: %v", err)
+	}
+	if b[0] != compactV1 {
+		t.Fatalf("Serialize used gob for %#v", in)
+	}
+	var out map[any]any
+	if err := (sessionSerializer{}).Deserialize(b, &out); err != nil {
+		t.Fatalf("Deserialize(% x): %v", b, err)
+	}
+	return out
+}
+
+func codecLoadLocation(t testing.TB, name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestCodecRoundTrip(t *testing.T) {
+	ny := codecLoadLocation(t, "America/New_York")
+	kolkata := codecLoadLocation(t, "Asia/Kolkata")
+	now := time.Now() // has a monotonic reading
+	invalid := string([]byte{0xff, 0xfe, 'a', 0xc0})
+	deep := any("bottom")
+	for range maxDepth {
+		deep = []any{deep}
+	}
+	tests := []struct {
+		name string
+		v    any
+		want any // nil: v
+	}{
+		{"nil", nil, nil},
+		{"string", "alice", nil},
+		{"empty string", "", nil},
+		{"unicode string", "żółw 🐢 日本", nil},
+		{"invalid UTF-8 string", invalid, nil},
+		{"long string", strings.Repeat("x", 3000), nil},
+		{"true", true, nil},
+		{"false", false, nil},
+		{"int", 42, nil},
+		{"int zero", 0, nil},
+		{"int negative", -1, nil},
+		{"int max", math.MaxInt, nil},
+		{"int min", math.MinInt, nil},
+		{"int8", int8(-128), nil},
+		{"int8 max", int8(127), nil},
+		{"int16", int16(math.MinInt16), nil},
+		{"int32", int32(math.MaxInt32), nil},
+		{"int64 min", int64(math.MinInt64), nil},
+		{"int64 max", int64(math.MaxInt64), nil},
+		{"uint", uint(math.MaxUint), nil},
+		{"uint8", uint8(255), nil},
+		{"uint16", uint16(65535), nil},
+		{"uint32", uint32(math.MaxUint32), nil},
+		{"uint64 max", uint64(math.MaxUint64), nil},
+		{"uint64 zero", uint64(0), nil},
+		{"float64", 3.141592653589793, nil},
+		{"float64 negative zero", math.Copysign(0, -1), nil},
+		{"float64 NaN", math.NaN(), nil},
+		{"float64 NaN payload", math.Float64frombits(0x7ff8_dead_beef_0001), nil},
+		{"float64 +Inf", math.Inf(1), nil},
+		{"float64 smallest", math.SmallestNonzeroFloat64, nil},
+		{"float32", float32(1.5), nil},
+		{"float32 NaN", float32(math.NaN()), nil},
+		{"bytes", []byte{0, 1, 2, 0xff}, nil},
+		{"bytes empty", []byte{}, nil},
+		{"bytes nil", []byte(nil), []byte{}},
+		{"time UTC", time.Date(2025, 3, 4, 5, 6, 7, 8, time.UTC), nil},
+		{"time zero", time.Time{}, nil},
+		{"time now (monotonic stripped)", now, codecWantTime(now)},
+		{"time now UTC", now.UTC(), now.UTC().Round(0)},
+		{"time local", time.Date(2025, 1, 1, 0, 0, 0, 0, time.Local), nil},
+		{"time New York (name dropped)", time.Date(2025, 7, 1, 12, 0, 0, 1, ny), codecWantTime(time.Date(2025, 7, 1, 12, 0, 0, 1, ny))},
+		{"time New York LMT -4:56:02", time.Date(1850, 1, 1, 0, 0, 0, 0, ny), codecWantTime(time.Date(1850, 1, 1, 0, 0, 0, 0, ny))},
+		{"time Kolkata +5:30", time.Date(2025, 7, 1, 12, 0, 0, 0, kolkata), codecWantTime(time.Date(2025, 7, 1, 12, 0, 0, 0, kolkata))},
+		{"time fixed zone", time.Date(2025, 7, 1, 12, 0, 0, 0, time.FixedZone("X", -37)), codecWantTime(time.Date(2025, 7, 1, 12, 0, 0, 0, time.FixedZone("X", -37)))},
+		{"time year 1", time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), nil},
+		{"time year 9999", time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), nil},
+		{"list", []any{"a", 1, true, nil, 2.5, []any{}}, nil},
+		{"list empty", []any{}, nil},
+		{"list nil", []any(nil), []any{}},
+		{"string map", map[string]any{"a": 1, "": "empty key", invalid: int8(3), "n": map[string]any{"x": []any{uint16(7)}}}, nil},
+		{"string map empty", map[string]any{}, nil},
+		{"any map", map[any]any{"s": 1, 2: "two", int8(2): "int8 two", uint(2): true, false: 0.5}, nil},
+		{"any map nested", map[any]any{"m": map[any]any{"k": map[string]any{"z": time.Unix(0, 0).UTC()}}}, nil},
+		{"flashes", []any{"saved", "welcome back"}, nil},
+		{"deepest allowed", deep, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := tt.want
+			if want == nil {
+				want = tt.v
+			}
+			out := codecRoundTrip(t, map[any]any{"k": tt.v})
+			got, ok := out["k"]
+			if len(out) != 1 || !ok {
+				t.Fatalf("got map %#v", out)
+			}
+			if !codecEqual(got, want) {
+				t.Errorf("got %T %#v, want %T %#v", got, got, want, want)
+			}
+		})
+	}
+}
+
+func TestCodecWholeSession(t *testing.T) {
+	in := map[any]any{
+		"uid":      "user-1234567890",
+		"n":        17,
+		"admin":    true,
+		"login":    time.Date(2025, 11, 27, 4, 33, 0, 0, time.UTC),
+		"_flash":   []any{"hello"},
+		"prefs":    map[string]any{"theme": "dark", "size": 12},
+		"ünïcödé":  "ok",
+		7:          "int key",
+		uint8(7):   "uint8 key",
+		true:       "bool key",
+		"nilvalue": nil,
+	}
+	out := codecRoundTrip(t, in)
+	if !codecEqual(out, in) {
+		t.Errorf("got %#v\nwant %#v", out, in)
+	}
+
+	empty := codecRoundTrip(t, map[any]any{})
+	if empty == nil || len(empty) != 0 {
+		t.Errorf("empty map decoded as %#v", empty)
+	}
+	if b, _ := (sessionSerializer{}).Serialize(map[any]any(nil)); !bytes.Equal(b, []byte{compactV1, 0}) {
+		t.Errorf("nil map encoded as % x", b)
+	}
+}
+
+// TestCodecTimeLikeGob checks that a time decodes as gob decodes it, for
+// the offsets gob handles (whole minutes, and positive seconds).
+func TestCodecTimeLikeGob(t *testing.T) {
+	ny := codecLoadLocation(t, "America/New_York")
+	for _, tm := range []time.Time{
+		time.Now(),
+		time.Now().UTC(),
+		time.Date(2025, 7, 1, 12, 0, 0, 1, ny),
+		time.Date(2025, 1, 1, 12, 0, 0, 1, ny),
+		time.Date(2025, 1, 1, 12, 0, 0, 1, time.FixedZone("CET", 3600)),
+		time.Date(2025, 1, 1, 12, 0, 0, 1, time.FixedZone("", 0)),
+		time.Date(2025, 1, 1, 12, 0, 0, 1, time.FixedZone("", 45)),
+	} {
+		gb, err := securecookie.GobEncoder{}.Serialize(map[any]any{"t": tm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var viaGob map[any]any
+		if err := (securecookie.GobEncoder{}).Deserialize(gb, &viaGob); err != nil {
+			t.Fatal(err)
+		}
+		got := codecRoundTrip(t, map[any]any{"t": tm})["t"]
+		if !codecEqual(got, viaGob["t"]) {
+			t.Errorf("%v: compact gives %v (%v), gob gives %v (%v)", tm, got, got.(time.Time).Location(),
+				viaGob["t"], viaGob["t"].(time.Time).Location())
+		}
+	}
+}
+
+type codecTestStruct struct {
+	Name  string
+	Roles []string
+}
+
+type codecKey string
+
+func init() {
+	gob.Register(codecTestStruct{})
+	gob.Register(codecKey(""))
+	gob.Register(map[string]any{})
+	gob.Register([]any{})
+	gob.Register(time.Time{})
+}
+
+func TestCodecGobFallback(t *testing.T) {
+	tests := []struct {
+		name string
+		in   map[any]any
+	}{
+		{"registered struct", map[any]any{"uid": "u1", "user": codecTestStruct{"alice", []string{"admin"}}}},
+		{"typed key", map[any]any{codecKey("uid"): "u1", "n": 1}},
+		{"named string value", map[any]any{"k": codecKey("v")}},
+		{"struct in a nested map", map[any]any{"m": map[string]any{"u": codecTestStruct{Name: "bob"}}}},
+		{"float key", map[any]any{1.5: "x"}},
+		{"[]string", map[any]any{"roles": []string{"a", "b"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := sessionSerializer{}.Serialize(tt.in)
+			if err != nil {
+				t.Fatalf("Serialize: %v", err)
+			}
+			if b[0] == compactV1 {
+				t.Fatalf("expected gob, got compact % x", b)
+			}
+			gb, _ := securecookie.GobEncoder{}.Serialize(tt.in)
+			if !bytes.Equal(b[:8], gb[:8]) {
+				t.Errorf("fallback is not plain gob: % x vs % x", b[:8], gb[:8])
+			}
+			var out map[any]any
+			if err := (sessionSerializer{}).Deserialize(b, &out); err != nil {
+				t.Fatalf("Deserialize: %v", err)
+			}
+			if !reflect.DeepEqual(out, tt.in) {
+				t.Errorf("got %#v, want %#v", out, tt.in)
+			}
+		})
+	}
+
+	// An unregistered type fails in Serialize, as with plain gob.
+	type unregistered struct{ X int }
+	if _, err := (sessionSerializer{}).Serialize(map[any]any{"x": unregistered{1}}); err == nil {
+		t.Error("Serialize of an unregistered type succeeded")
+	}
+	// Values that are not session maps are plain gob both ways.
+	b, err := sessionSerializer{}.Serialize("just a string")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s string
+	if err := (sessionSerializer{}).Deserialize(b, &s); err != nil || s != "just a string" {
+		t.Errorf("got %q, %v", s, err)
+	}
+}
+
+// TestCodecReadsGobCookies checks that switching from the plain cookie
+// store (gob) logs nobody out: a cookie securecookie writes with its
+// default GobEncoder decodes with sessionSerializer, with the same keys.
+func TestCodecReadsGobCookies(t *testing.T) {
+	hashKey := bytes.Repeat([]byte{1}, 32)
+	blockKey := bytes.Repeat([]byte{2}, 32)
+	in := map[any]any{
+		"uid":   "user-1",
+		"n":     3,
+		"admin": false,
+		"when":  time.Date(2024, 2, 29, 1, 2, 3, 4, time.UTC),
+		"prefs": map[string]any{"a": "b"},
+	}
+	for _, block := range [][]byte{nil, blockKey} {
+		plain := securecookie.New(hashKey, block) // gob
+		ours := securecookie.New(hashKey, block).SetSerializer(sessionSerializer{})
+		v, err := plain.Encode("session", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[any]any
+		if err := ours.Decode("session", v, &out); err != nil {
+			t.Fatalf("decoding a gob cookie: %v", err)
+		}
+		if !reflect.DeepEqual(out, in) {
+			t.Errorf("got %#v, want %#v", out, in)
+		}
+
+		// And through gorilla's CookieStore, as the middleware uses it.
+		store := &gsessions.CookieStore{Codecs: []securecookie.Codec{ours}, Options: &gsessions.Options{Path: "/"}}
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.AddCookie(&http.Cookie{Name: "session", Value: v})
+		s, err := store.New(r, "session")
+		if err != nil || s.IsNew {
+			t.Fatalf("CookieStore.New: %v (new %v)", err, s.IsNew)
+		}
+		if !reflect.DeepEqual(s.Values, in) {
+			t.Errorf("store got %#v", s.Values)
+		}
+	}
+}
+
+// TestCodecGobNeverStartsWithVersion checks the premise of the version
+// byte on gob streams of every length class.
+func TestCodecGobNeverStartsWithVersion(t *testing.T) {
+	for _, n := range []int{0, 1, 100, 200, 300, 70000} {
+		b, err := securecookie.GobEncoder{}.Serialize(map[any]any{"k": strings.Repeat("x", n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := b[0]; !(c >= 0x01 && c <= 0x7f || c >= 0xf8) {
+			t.Errorf("gob stream of a %d-byte string starts with %#x", n, c)
+		}
+	}
+}
+
+func TestCodecMerge(t *testing.T) {
+	b, _ := sessionSerializer{}.Serialize(map[any]any{"a": 1, "b": 2})
+	dst := map[any]any{"b": "old", "c": 3}
+	if err := (sessionSerializer{}).Deserialize(b, &dst); err != nil {
+		t.Fatal(err)
+	}
+	if want := (map[any]any{"a": 1, "b": 2, "c": 3}); !reflect.DeepEqual(dst, want) {
+		t.Errorf("got %#v, want %#v", dst, want)
+	}
+	// On error the map is unchanged.
+	dst = map[any]any{"c": 3}
+	if err := (sessionSerializer{}).Deserialize(b[:len(b)-1], &dst); err == nil {
+		t.Fatal("truncated payload decoded")
+	}
+	if !reflect.DeepEqual(dst, map[any]any{"c": 3}) {
+		t.Errorf("map changed on error: %#v", dst)
+	}
+	// An empty map, as gorilla's NewSession makes, is filled in place,
+	// and stays empty on error.
+	dst = map[any]any{}
+	ptr := reflect.ValueOf(dst).UnsafePointer()
+	if err := (sessionSerializer{}).Deserialize(b, &dst); err != nil {
+		t.Fatal(err)
+	}
+	if reflect.ValueOf(dst).UnsafePointer() != ptr || !reflect.DeepEqual(dst, map[any]any{"a": 1, "b": 2}) {
+		t.Errorf("empty map not filled in place: %#v", dst)
+	}
+	dst = map[any]any{}
+	if err := (sessionSerializer{}).Deserialize(append(b, 0), &dst); err == nil || len(dst) != 0 {
+		t.Errorf("empty map after error: %v, %#v", err, dst)
+	}
+	// A compact payload needs a session map destination.
+	var s string
+	if err := (sessionSerializer{}).Deserialize(b, &s); !errors.Is(err, errCodecDst) {
+		t.Errorf("got %v, want errCodecDst", err)
+	}
+	if err := (sessionSerializer{}).Deserialize(b, (*map[any]any)(nil)); !errors.Is(err, errCodecDst) {
+		t.Errorf("got %v, want errCodecDst", err)
+	}
+}
+
+func TestCodecTooDeep(t *testing.T) {
+	for _, wrap := range []func(any) any{
+		func(v any) any { return []any{v} },
+		func(v any) any { return map[string]any{"k": v} },
+		func(v any) any { return map[any]any{"k": v} },
+	} {
+		v := any(1)
+		for range maxDepth + 1 {
+			v = wrap(v)
+		}
+		if _, err := (sessionSerializer{}).Serialize(map[any]any{"k": v}); !errors.Is(err, errCodecTooDeep) {
+			t.Errorf("%T nested %d deep: got %v, want errCodecTooDeep", v, maxDepth+1, err)
+		}
+	}
+	// A cycle ends at the depth limit instead of recursing forever.
+	cyc := []any{nil}
+	cyc[0] = cyc
+	if _, err := (sessionSerializer{}).Serialize(map[any]any{"k": cyc}); !errors.Is(err, errCodecTooDeep) {
+		t.Errorf("cycle: got %v", err)
+	}
+}
+
+func codecUvarint(x uint64) []byte { return binary.AppendUvarint(nil, x) }
+
+func codecCat(parts ...any) []byte {
+	var b []byte
+	for _, p := range parts {
+		switch p := p.(type) {
+		case byte:
+			b = append(b, p)
+		case int:
+			b = append(b, byte(p))
+		case string:
+			b = append(b, p...)
+		case []byte:
+			b = append(b, p...)
+		default:
+			panic(fmt.Sprintf("codecCat: %T", p))
+		}
+	}
+	return b
+}
+
+func TestCodecRejects(t *testing.T) {
+	v := compactV1
+	key := codecCat(tagString, 1, "k")
+	nested := func(n int) []byte {
+		b := codecCat(v, 1, key)
+		for range n {
+			b = append(b, tagList, 1)
+		}
+		return append(b, tagNil)
+	}
+	tests := []struct {
+		name string
+		in   []byte
+		want error
+	}{
+		{"version only", codecCat(v), errCodecTruncated},
+		{"trailing byte", codecCat(v, 0, 0), errCodecTrailing},
+		{"trailing after entry", codecCat(v, 1, key, tagTrue, tagTrue), errCodecTrailing},
+		{"count beyond input", codecCat(v, 5, key, tagTrue), errCodecLength},
+		{"huge count", codecCat(v, codecUvarint(math.MaxUint64)), errCodecLength},
+		{"varint overflow", codecCat(v, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02), errCodecVarint},
+		{"varint too long", codecCat(v, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00), errCodecVarint},
+		{"varint not minimal", codecCat(v, 0x81, 0x00, key, tagTrue), errCodecVarint},
+		{"varint truncated", codecCat(v, 0x81), errCodecTruncated},
+		{"string beyond input", codecCat(v, 1, tagString, 9, "k", tagTrue), errCodecLength},
+		{"unknown tag", codecCat(v, 1, key, numTags), errCodecTag},
+		{"tag 0xff", codecCat(v, 1, key, 0xff), errCodecTag},
+		{"value missing", codecCat(v, 1, key), errCodecTruncated},
+		{"float key", codecCat(v, 1, tagFloat64, "\x00\x00\x00\x00\x00\x00\xf0\x3f", tagTrue), errCodecKey},
+		{"nil key", codecCat(v, 1, tagNil, tagTrue), errCodecKey},
+		{"bytes key", codecCat(v, 1, tagBytes, 0, tagTrue), errCodecKey},
+		{"list key", codecCat(v, 1, tagList, 0, tagTrue), errCodecKey},
+		{"time key", codecCat(v, 1, tagTime, 0, 0, 0, tagTrue), errCodecKey},
+		{"duplicate key", codecCat(v, 2, key, tagTrue, key, tagFalse), errCodecDupKey},
+		{"duplicate string-map key", codecCat(v, 1, key, tagStrMap, 2, 1, "a", tagNil, 1, "a", tagNil), errCodecDupKey},
+		{"int8 out of range", codecCat(v, 1, key, tagInt8, codecUvarint(256)), errCodecRange},
+		{"int16 out of range", codecCat(v, 1, key, tagInt16, codecUvarint(1<<16)), errCodecRange},
+		{"int32 out of range", codecCat(v, 1, key, tagInt32, codecUvarint(1<<32)), errCodecRange},
+		{"uint8 out of range", codecCat(v, 1, key, tagUint8, codecUvarint(256)), errCodecRange},
+		{"uint16 out of range", codecCat(v, 1, key, tagUint16, codecUvarint(1<<16)), errCodecRange},
+		{"uint32 out of range", codecCat(v, 1, key, tagUint32, codecUvarint(1<<32)), errCodecRange},
+		{"float64 truncated", codecCat(v, 1, key, tagFloat64, "1234567"), errCodecTruncated},
+		{"float32 truncated", codecCat(v, 1, key, tagFloat32, "123"), errCodecTruncated},
+		{"time nanoseconds", codecCat(v, 1, key, tagTime, 0, codecUvarint(1e9), 0), errCodecTime},
+		{"time seconds", codecCat(v, 1, key, tagTime, codecUvarint(1<<63+2), 0, 0), errCodecTime},
+		{"time offset", codecCat(v, 1, key, tagTime, 0, 0, codecUvarint(2*maxZoneOffset+2)), errCodecTime},
+		{"time truncated", codecCat(v, 1, key, tagTime, 0, 0), errCodecTruncated},
+		{"list beyond input", codecCat(v, 1, key, tagList, 3, tagNil), errCodecLength},
+		{"too deep", nested(maxDepth + 1), errCodecTooDeep},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m map[any]any
+			err := sessionSerializer{}.Deserialize(tt.in, &m)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Deserialize(% x) = %v, want %v", tt.in, err, tt.want)
+			}
+			if m != nil {
+				t.Errorf("map set on error: %#v", m)
+			}
+		})
+	}
+	// The deepest allowed nesting decodes.
+	var m map[any]any
+	if err := (sessionSerializer{}).Deserialize(nested(maxDepth), &m); err != nil {
+		t.Errorf("depth %d: %v", maxDepth, err)
+	}
+	// Not compact: handed to gob, which refuses garbage.
+	for _, in := range [][]byte{nil, {}, {0}, {0x7f, 1, 2}, {0xc0, 1}} {
+		if err := (sessionSerializer{}).Deserialize(in, &m); err == nil {
+			t.Errorf("Deserialize(% x) succeeded", in)
+		}
+	}
+}
+
+// codecTypicalSession is the session the benchmarks use.
+func codecTypicalSession() map[any]any {
+	return map[any]any{
+		"uid":   "user-8c1d2f6a",
+		"n":     41,
+		"admin": true,
+		"login": time.Date(2025, 11, 27, 4, 33, 0, 0, time.UTC),
+	}
+}
+
+func TestCodecAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	in := codecTypicalSession()
+	b, _ := sessionSerializer{}.Serialize(in)
+	enc := testing.AllocsPerRun(100, func() { sessionSerializer{}.Serialize(in) })
+	dec := testing.AllocsPerRun(100, func() {
+		var m map[any]any
+		sessionSerializer{}.Deserialize(b, &m)
+	})
+	t.Logf("typical session: %d bytes, Serialize %v allocs, Deserialize %v allocs", len(b), enc, dec)
+	if enc > 1 {
+		t.Errorf("Serialize: %v allocs, want 1", enc)
+	}
+	if dec > 10 {
+		t.Errorf("Deserialize: %v allocs, want <= 10", dec)
+	}
+}
+
+func BenchmarkCodec(b *testing.B) {
+	in := codecTypicalSession()
+	for _, c := range []struct {
+		name string
+		sz   securecookie.Serializer
+	}{{"compact", sessionSerializer{}}, {"gob", securecookie.GobEncoder{}}} {
+		enc, err := c.sz.Serialize(in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("op=serialize/codec="+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.sz.Serialize(in)
+			}
+		})
+		b.Run("op=deserialize/codec="+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.ReportMetric(float64(len(enc)), "bytes")
+			for b.Loop() {
+				var m map[any]any
+				if err := c.sz.Deserialize(enc, &m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// FuzzDeserialize feeds arbitrary bytes to Deserialize: it must never
+// panic, and a compact payload it accepts must encode again (compactly)
+// to a payload that decodes to an equal map.
+func FuzzDeserialize(f *testing.F) {
+	ny := codecLoadLocation(f, "America/New_York")
+	seeds := []map[any]any{
+		{},
+		codecTypicalSession(),
+		{"_flash": []any{"a", "b"}, "p": map[string]any{"x": 1.5, "y": []byte("z")}},
+		{1: int8(-1), uint16(2): uint32(3), false: nil, "f": float32(2), "m": map[any]any{int64(-5): uint64(1 << 40)}},
+		{"t": time.Date(1850, 1, 1, 0, 0, 0, 0, ny), "u": time.Date(2025, 7, 1, 0, 0, 0, 0, ny), "z": time.Time{}},
+		{"u": uint(7), "i16": int16(-300), "s": "\xff"},
+	}
+	for _, s := range seeds {
+		b, err := sessionSerializer{}.Serialize(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	gb, _ := securecookie.GobEncoder{}.Serialize(map[any]any{"uid": "x", "n": 1})
+	f.Add(gb)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var m map[any]any
+		if err := (sessionSerializer{}).Deserialize(data, &m); err != nil || len(data) == 0 || data[0] != compactV1 {
+			return
+		}
+		b, err := sessionSerializer{}.Serialize(m)
+		if err != nil {
+			t.Fatalf("decoded %#v from % x but cannot encode it: %v", m, data, err)
+		}
+		if b[0] != compactV1 {
+			t.Fatalf("decoded %#v from % x but it re-encodes as gob", m, data)
+		}
+		var m2 map[any]any
+		if err := (sessionSerializer{}).Deserialize(b, &m2); err != nil {
+			t.Fatalf("re-encoded % x of %#v does not decode: %v", b, m, err)
+		}
+		if !codecEqual(m, m2) {
+			t.Fatalf("round trip changed the map:\n%#v\n%#v", m, m2)
+		}
+	})
+}
+
+// FuzzRoundTrip builds session maps from fuzz bytes and checks that every
+// one that encodes compactly decodes to an equal map.
+func FuzzRoundTrip(f *testing.F) {
+	f.Add([]byte("hello"), int64(1), uint64(2), 3.5)
+	f.Add([]byte{tagList, tagStrMap, tagAnyMap, tagTime, 9, 8, 7}, int64(math.MinInt64), uint64(math.MaxUint64), math.NaN())
+	f.Fuzz(func(t *testing.T, shape []byte, i int64, u uint64, fl float64) {
+		g := codecGen{shape: shape, i: i, u: u, f: fl}
+		in := map[any]any{}
+		for len(g.shape) > 0 && len(in) < 16 {
+			in[g.key()] = g.value(0)
+		}
+		b, err := sessionSerializer{}.Serialize(in)
+		if err != nil {
+			t.Fatalf("Serialize(%#v): %v", in, err)
+		}
+		if b[0] != compactV1 {
+			t.Fatalf("Serialize(%#v) used gob", in)
+		}
+		var out map[any]any
+		if err := (sessionSerializer{}).Deserialize(b, &out); err != nil {
+			t.Fatalf("Deserialize(% x) of %#v: %v", b, in, err)
+		}
+		want := map[any]any{}
+		for k, v := range in {
+			want[k] = codecNormalize(v)
+		}
+		if !codecEqual(out, want) {
+			t.Fatalf("round trip:\n got %#v\nwant %#v", out, want)
+		}
+	})
+}
+
+// codecNormalize turns v into what it decodes to: nil slices empty, times as
+// codecWantTime.
+func codecNormalize(v any) any {
+	switch v := v.(type) {
+	case time.Time:
+		return codecWantTime(v)
+	case []byte:
+		if v == nil {
+			return []byte{}
+		}
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = codecNormalize(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = codecNormalize(e)
+		}
+		return out
+	case map[any]any:
+		out := make(map[any]any, len(v))
+		for k, e := range v {
+			out[k] = codecNormalize(e)
+		}
+		return out
+	}
+	return v
+}
+
+// codecGen makes compact-encodable values from fuzz input.
+type codecGen struct {
+	shape []byte
+	i     int64
+	u     uint64
+	f     float64
+}
+
+func (g *codecGen) next() byte {
+	if len(g.shape) == 0 {
+		return 0
+	}
+	c := g.shape[0]
+	g.shape = g.shape[1:]
+	return c
+}
+
+func (g *codecGen) str() string {
+	n := min(int(g.next()%8), len(g.shape))
+	s := string(g.shape[:n])
+	g.shape = g.shape[n:]
+	return s
+}
+
+func (g *codecGen) key() any {
+	switch g.next() % 6 {
+	case 0:
+		return int(g.i)
+	case 1:
+		return uint8(g.u)
+	case 2:
+		return g.next()%2 == 0
+	case 3:
+		return int64(g.next())
+	}
+	return g.str()
+}
+
+func (g *codecGen) value(depth int) any {
+	c := g.next()
+	n := int(c >> 5) // container size 0..7
+	switch c % 24 {
+	case 0:
+		return nil
+	case 1:
+		return g.next()%2 == 1
+	case 2:
+		return g.str()
+	case 3:
+		if c&0x80 != 0 {
+			return []byte(nil)
+		}
+		return []byte(g.str())
+	case 4:
+		return int(g.i)
+	case 5:
+		return int8(g.i)
+	case 6:
+		return int16(g.i)
+	case 7:
+		return int32(g.i)
+	case 8:
+		return g.i
+	case 9:
+		return uint(g.u)
+	case 10:
+		return uint8(g.u)
+	case 11:
+		return uint16(g.u)
+	case 12:
+		return uint32(g.u)
+	case 13:
+		return g.u
+	case 14:
+		return float32(g.f)
+	case 15:
+		return g.f
+	case 16:
+		t := time.Unix(g.i%(1<<40), int64(g.u%1e9))
+		switch g.next() % 4 {
+		case 0:
+			return t.UTC()
+		case 1:
+			return t // Local
+		case 2:
+			return t.In(time.FixedZone("N", int(g.i%(18*3600))))
+		}
+		return time.Now()
+	case 17, 18:
+		if depth >= maxDepth {
+			return nil
+		}
+		l := []any{}
+		if c&0x80 != 0 && n == 0 {
+			l = nil
+		}
+		for range n {
+			l = append(l, g.value(depth+1))
+		}
+		return l
+	case 19, 20:
+		if depth >= maxDepth {
+			return nil
+		}
+		m := map[string]any{}
+		for range n {
+			m[g.str()] = g.value(depth + 1)
+		}
+		return m
+	case 21, 22:
+		if depth >= maxDepth {
+			return nil
+		}
+		m := map[any]any{}
+		for range n {
+			m[g.key()] = g.value(depth + 1)
+		}
+		return m
+	}
+	return g.f
+}
+
+// FuzzCookieKeys checks the layer the decoder sits behind: a cookie value
+// made with one key never decodes with another, and a tampered value never
+// decodes to anything but the original. (A change to the unused low bits
+// of the last base64 character decodes to the same bytes, so it may verify;
+// it cannot change the content.)
+func FuzzCookieKeys(f *testing.F) {
+	f.Add([]byte("key A"), []byte("key B"), "user-1", uint16(5), byte(1))
+	f.Add([]byte("same"), []byte("same"), "", uint16(0), byte(0x40))
+	f.Add([]byte{}, []byte{0}, "\xff\x00", uint16(1000), byte(0xff))
+	f.Fuzz(func(t *testing.T, a, b []byte, uid string, pos uint16, flip byte) {
+		// 32-byte HMAC keys derived from the inputs, as the middleware
+		// derives them with HKDF (raw HMAC keys that differ only by
+		// trailing zero bytes are the same key). The AES-256 key is the
+		// same for both, so only the MAC tells them apart.
+		ha, hb := sha256.Sum256(a), sha256.Sum256(b)
+		secretA, secretB := ha[:], hb[:]
+		blockKey := bytes.Repeat([]byte{'k'}, 32)
+		ca := securecookie.New(secretA, blockKey).SetSerializer(sessionSerializer{}).MaxLength(4000)
+		cb := securecookie.New(secretB, blockKey).SetSerializer(sessionSerializer{}).MaxLength(4000)
+		in := map[any]any{"uid": uid, "n": int(pos), "admin": flip&1 == 1}
+		v, err := ca.Encode("__Host-session", in)
+		if err != nil {
+			if strings.Contains(err.Error(), "too long") {
+				return // over MaxLength
+			}
+			t.Fatalf("Encode: %v", err)
+		}
+		var out map[any]any
+		if err := ca.Decode("__Host-session", v, &out); err != nil || !reflect.DeepEqual(out, in) {
+			t.Fatalf("own key: %v, %#v", err, out)
+		}
+		out = nil
+		err = cb.Decode("__Host-session", v, &out)
+		if bytes.Equal(secretA, secretB) {
+			if err != nil {
+				t.Fatalf("same key: %v", err)
+			}
+		} else if err == nil {
+			t.Fatalf("decoded with another key: %#v", out)
+		}
+		// Another cookie name is another MAC input.
+		if err := ca.Decode("session", v, &out); err == nil {
+			t.Fatal("decoded under another cookie name")
+		}
+		if flip == 0 {
+			return
+		}
+		tampered := []byte(v)
+		tampered[int(pos)%len(tampered)] ^= flip
+		out = nil
+		if err := ca.Decode("__Host-session", string(tampered), &out); err == nil && !reflect.DeepEqual(out, in) {
+			t.Fatalf("tampered cookie decoded to %#v", out)
+		}
+	})
+}

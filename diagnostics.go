@@ -1,0 +1,393 @@
+package crosssession
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	gsessions "github.com/gorilla/sessions"
+	"golang.org/x/net/publicsuffix"
+)
+
+// Reason codes of request diagnostics: stable strings that appear in the
+// log ("reason" attribute) and, in Development, in the X-Crosssession-Debug
+// response header as "<code>: <explanation>". The README's troubleshooting
+// table maps each to its fix.
+const (
+	reasonOriginNotAllowed   = "origin-not-allowed"
+	reasonCSRF               = "csrf-rejected"
+	reasonCookieCrossSite    = "cookie-samesite-cross-site"
+	reasonCookieSecureHTTP   = "cookie-secure-over-http"
+	reasonCookiePrefixHTTP   = "cookie-prefix-over-http"
+	reasonNoCookie           = "no-cookie"
+	reasonCookieUndecodable  = "cookie-undecodable"
+	reasonCookieTooLarge     = "cookie-too-large"
+	reasonSavedAfterWrite    = "session-saved-after-write"
+	reasonStoreUnavailable   = "store-unavailable"
+	diagnosticsLogEvery      = time.Minute
+	diagnosticsHeaderMaxSize = 1024
+)
+
+// limiter lets one log line through per key per interval and counts the
+// rest, so a busy server is not flooded.
+type limiter struct {
+	every time.Duration
+	seen  sync.Map // key string -> *limitEntry
+}
+
+type limitEntry struct {
+	last       atomic.Int64 // unix nanoseconds of the last line logged
+	suppressed atomic.Int64 // events since then
+}
+
+// allow reports whether an event for key may be logged now, and how many
+// were suppressed since the last one.
+func (l *limiter) allow(key string, now time.Time) (bool, int64) {
+	v, ok := l.seen.Load(key)
+	if !ok {
+		v, _ = l.seen.LoadOrStore(key, new(limitEntry))
+	}
+	e := v.(*limitEntry)
+	last := e.last.Load()
+	if last != 0 && now.UnixNano()-last < int64(l.every) {
+		e.suppressed.Add(1)
+		return false, 0
+	}
+	if !e.last.CompareAndSwap(last, now.UnixNano()) {
+		e.suppressed.Add(1)
+		return false, 0
+	}
+	return true, e.suppressed.Swap(0)
+}
+
+// diagnose reports that the browser is going to fail this request, or that
+// the session did something the user must hear about. In Development (or
+// with Config.DebugHeader) the reason goes into the X-Crosssession-Debug
+// response header while the headers can still change; the log gets one
+// line per reason and origin per minute (per reason in Production).
+func (m *middleware) diagnose(c *gin.Context, code, origin, msg string) {
+	if m.debugHeader && c != nil && !c.Writer.Written() {
+		c.Writer.Header().Add(hDebug, headerSafe(code+": "+msg))
+	}
+	key := code
+	if m.mode == Development {
+		key = code + " " + origin
+	}
+	ok, suppressed := m.limit.allow(key, time.Now())
+	if !ok {
+		return
+	}
+	attrs := []any{"reason", code}
+	if origin != "" {
+		attrs = append(attrs, "origin", origin)
+	}
+	if c != nil {
+		attrs = append(attrs, "method", c.Request.Method, "path", c.Request.URL.Path)
+	}
+	if suppressed > 0 {
+		attrs = append(attrs, "suppressed", suppressed)
+	}
+	m.logger().Warn("crosssession: "+msg, attrs...)
+}
+
+// headerSafe makes s a header value every browser shows as written:
+// printable ASCII only (browsers read header bytes as Latin-1, and the
+// Origin quoted in a message is whatever the client sent), bounded length.
+func headerSafe(s string) string {
+	if len(s) > diagnosticsHeaderMaxSize {
+		s = s[:diagnosticsHeaderMaxSize]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r > '~' {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// diagnoseRequest explains refusals decided before the handlers run.
+func (m *middleware) diagnoseRequest(c *gin.Context, d decision) {
+	r := c.Request
+	switch {
+	case d.action == actForbid:
+		m.diagnose(c, reasonCSRF, d.origin, fmt.Sprintf("%s refused with 403 (CSRF protection): Origin %q is not allowed "+
+			"and Sec-Fetch-Site is %q for host %q (%v); add the front end's origin to Config.Origins if it is yours",
+			r.Method, d.origin, r.Header.Get(hSecFetchSite), r.Host, d.csrf))
+	case d.origin != "" && !d.allow && !sameOrigin(r, d.origin):
+		msg := fmt.Sprintf("origin %s is not allowed, so the response has no CORS headers and the browser hides it", d.origin)
+		if near := m.nearest(d.origin); near != "" {
+			msg += fmt.Sprintf("; did you mean %s?", near)
+			if siteOf(near) != siteOf(d.origin) {
+				msg += fmt.Sprintf(" The request came from %s, a different site, so cookies are not shared either", d.origin)
+			}
+		}
+		m.diagnose(c, reasonOriginNotAllowed, d.origin, msg)
+	}
+}
+
+// checkResponse runs just before the headers of a session route are
+// written: it predicts what the browser will do with the cookie.
+func (m *middleware) checkResponse(s *reqSession) {
+	r, d := s.r, s.d
+	if s.setCookie {
+		opts := s.options()
+		secureReq := requestScheme(r) == "https"
+		hostOnly := hostname(r.Host)
+		crossSite := r.Header.Get(hSecFetchSite) == "cross-site" ||
+			(d.origin != "" && siteOf(d.origin) != siteOf(requestScheme(r)+"://"+r.Host))
+		lower := strings.ToLower(s.cfg.name)
+		switch {
+		case !secureReq && (strings.HasPrefix(lower, "__host-") || strings.HasPrefix(lower, "__secure-")):
+			m.diagnose(s.c, reasonCookiePrefixHTTP, d.origin, fmt.Sprintf("cookie %q has a __Host-/__Secure- prefix but the "+
+				"request came over plain http, so Chrome refuses it (even on localhost); serve the API over https, or use "+
+				"crosssession.Dev() locally", s.cfg.name))
+		case opts.Secure && !secureReq && !isLoopbackHost(hostOnly):
+			m.diagnose(s.c, reasonCookieSecureHTTP, d.origin, fmt.Sprintf("cookie %q is Secure but the request came over "+
+				"plain http to %s, so the browser refuses it; serve the API over https (behind a proxy, send "+
+				"X-Forwarded-Proto: https) or set Cookie.Insecure in development", s.cfg.name, hostOnly))
+		case crossSite && opts.SameSite != http.SameSiteNoneMode && opts.MaxAge >= 0:
+			m.diagnose(s.c, reasonCookieCrossSite, d.origin, fmt.Sprintf("cookie %q is SameSite=%s but the request is "+
+				"cross-site (%s -> %s), so the browser refuses to store it; make the front end and API same-site "+
+				"(e.g. both on localhost, or app. and api. of one domain) or use crosssession.Prod (SameSite=None; "+
+				"Secure; Partitioned)", s.cfg.name, sameSiteName(opts.SameSite), d.origin, requestScheme(r)+"://"+r.Host))
+		}
+	}
+	if s.gs != nil && !s.hadCookie && !s.setCookie && d.allow && len(r.Header[hCookie]) == 0 && !sameOrigin(r, d.origin) {
+		m.diagnose(s.c, reasonNoCookie, d.origin, "the request used the session but carried no cookie at all: the front "+
+			"end probably calls fetch without credentials: 'include' (axios: withCredentials: true), or the browser "+
+			"refused the cookie when it was set (look for "+hDebug+" on that response)")
+	}
+}
+
+func sameSiteName(s http.SameSite) string {
+	switch s {
+	case http.SameSiteStrictMode:
+		return "Strict"
+	case http.SameSiteNoneMode:
+		return "None"
+	}
+	return "Lax"
+}
+
+// sameOrigin reports whether origin is the request's own origin.
+func sameOrigin(r *http.Request, origin string) bool {
+	return r.Header.Get(hSecFetchSite) == "same-origin" || origin == requestScheme(r)+"://"+r.Host
+}
+
+// requestScheme is the scheme the browser used, as far as the server can
+// tell: TLS, or X-Forwarded-Proto from a proxy. Used for diagnostics only.
+func requestScheme(r *http.Request) string {
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		return "https"
+	}
+	return "http"
+}
+
+func hostname(hostport string) string {
+	h, _ := splitHostPort(hostport)
+	return h
+}
+
+// siteOf returns the schemeful site of an origin: its scheme and
+// registrable domain (eTLD+1, with the public suffix list), or the whole
+// host when it has none (IP addresses, localhost). Two origins are
+// same-site when their sites are equal; ports never count.
+func siteOf(origin string) string {
+	scheme, rest, ok := strings.Cut(origin, "://")
+	if !ok {
+		return origin
+	}
+	host := strings.ToLower(hostname(rest))
+	if strings.HasPrefix(host, "[") {
+		return scheme + "://" + host
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return scheme + "://" + host
+	}
+	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		return scheme + "://" + d
+	}
+	return scheme + "://" + host
+}
+
+// nearest returns the configured origin most like origin, or "".
+func (m *middleware) nearest(origin string) string {
+	best, bestScore := "", 1<<30
+	scheme, rest, _ := strings.Cut(origin, "://")
+	host, port := splitHostPort(rest)
+	for _, r := range m.rules {
+		cand := r.String()
+		if r.port == "*" || r.wildcard {
+			// Show the pattern instantiated for this request where it can be.
+			h := r.host
+			if r.wildcard {
+				h = "app." + r.host
+			}
+			p := r.port
+			if p == "*" {
+				p = port
+			}
+			cand = r.scheme + "://" + h
+			if p != "" {
+				cand += ":" + p
+			}
+		}
+		score := distance(origin, cand)
+		cs, crest, _ := strings.Cut(cand, "://")
+		ch, cp := splitHostPort(crest)
+		if isLoopbackHost(ch) && isLoopbackHost(host) && cs == scheme && cp == port {
+			score = 0 // localhost ↔ 127.0.0.1: the classic mix-up
+		}
+		if score < bestScore {
+			best, bestScore = cand, score
+		}
+	}
+	if bestScore > len(origin)/2+2 {
+		return ""
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Report returns the startup report New logs: the policy as the browser
+// will see it (allowed origins, the Set-Cookie template, CSRF status) and
+// warnings a reading of the browser rules finds, or the validation errors.
+func (c Config) Report() string {
+	cc, err := c.compile()
+	var b strings.Builder
+	kind := "session"
+	if c.NoSession {
+		kind = "bearer (no session)"
+	}
+	fmt.Fprintf(&b, "crosssession: %s policy, %s\n", c.Mode, kind)
+	if err != nil {
+		fmt.Fprintf(&b, "  invalid:\n")
+		for line := range strings.SplitSeq(err.Error(), "\n") {
+			fmt.Fprintf(&b, "    %s\n", line)
+		}
+		return b.String()
+	}
+	var origins []string
+	for _, r := range cc.rules {
+		origins = append(origins, r.String())
+	}
+	fmt.Fprintf(&b, "  origins:   %s\n", strings.Join(origins, ", "))
+	if c.NoSession {
+		fmt.Fprintf(&b, "  cookie:    none; no Access-Control-Allow-Credentials; front ends call without credentials\n")
+		fmt.Fprintf(&b, "  csrf:      off (no ambient credential)\n")
+	} else {
+		k := cc.cookie
+		ck := gsessions.NewCookie(k.Name, "<value>", &gsessions.Options{Path: k.Path, Domain: k.Domain,
+			MaxAge: int(k.MaxAge.Seconds()), Secure: !k.Insecure, HttpOnly: true, Partitioned: k.Partitioned, SameSite: k.SameSite})
+		ck.Expires = time.Time{}
+		fmt.Fprintf(&b, "  cookie:    Set-Cookie: %s\n", ck.String())
+		fmt.Fprintf(&b, "  csrf:      on: POST, PUT, PATCH, DELETE from a cross-origin page not listed above get 403\n")
+		store := "signed and encrypted cookie"
+		if c.Store != nil {
+			store = fmt.Sprintf("%T", c.Store)
+		}
+		fmt.Fprintf(&b, "  store:     %s\n", store)
+	}
+	fmt.Fprintf(&b, "  preflight: 204, Access-Control-Max-Age %d, methods %s, headers %s\n",
+		int(cc.maxAge.Seconds()), strings.Join(cc.methods, ", "), strings.Join(cc.headers, ", "))
+	for _, w := range c.warnings(cc) {
+		fmt.Fprintf(&b, "  warning:   %s\n", w)
+	}
+	return b.String()
+}
+
+// warnings reads a valid config against the browser rules.
+func (c Config) warnings(cc *compiled) []string {
+	var ws []string
+	if c.PreflightMaxAge > maxPreflightAge {
+		ws = append(ws, fmt.Sprintf("PreflightMaxAge %v is above Chromium's cap of 2h; 7200 is sent", c.PreflightMaxAge))
+	}
+	var loopbackNames, loopbackIPs bool
+	isDevDefault := c.Mode == Development && strings.Join(c.Origins, ",") == strings.Join(Dev().Origins, ",")
+	for _, r := range cc.rules {
+		if r.host == "localhost" {
+			loopbackNames = true
+		} else if isLoopbackHost(r.host) && r.host != "[::1]" {
+			loopbackIPs = true
+		}
+	}
+	if loopbackNames && loopbackIPs && !isDevDefault {
+		ws = append(ws, "origins mix localhost and 127.0.0.1, which are different sites: a cookie set for one is never "+
+			"sent to the other; open the front end and the API under the same name")
+	}
+	if c.NoSession {
+		if !containsFold(cc.headers, "Authorization") {
+			ws = append(ws, "AllowHeaders lacks Authorization, so bearer-token requests fail their preflight")
+		}
+		return ws
+	}
+	k := cc.cookie
+	if k.MaxAge > 400*24*time.Hour {
+		ws = append(ws, fmt.Sprintf("Cookie.MaxAge %v is above the browsers' cap of 400 days", k.MaxAge))
+	}
+	if c.APIOrigin != "" {
+		apiSite := siteOf(c.APIOrigin)
+		for _, r := range cc.rules {
+			o := r.String()
+			if r.wildcard {
+				o = r.scheme + "://x." + r.host
+			}
+			if siteOf(o) == apiSite {
+				continue
+			}
+			switch {
+			case k.SameSite != http.SameSiteNoneMode:
+				ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s, and the cookie is SameSite=%s: the browser "+
+					"will refuse it; use SameSite=None with Partitioned (crosssession.Prod) or make them same-site",
+					r.String(), c.APIOrigin, sameSiteName(k.SameSite)))
+			case !k.Partitioned:
+				ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s and the cookie is not Partitioned: "+
+					"browsers that block third-party cookies (Safari, Chrome incognito, this Chromium) drop it",
+					r.String(), c.APIOrigin))
+			}
+		}
+	}
+	lower := strings.ToLower(k.Name)
+	if c.Mode == Development && (strings.HasPrefix(lower, "__host-") || strings.HasPrefix(lower, "__secure-")) {
+		ws = append(ws, fmt.Sprintf("cookie %q has a __Host-/__Secure- prefix, which Chrome refuses over plain http, "+
+			"even on localhost", k.Name))
+	}
+	if c.Mode == Development && !k.Insecure {
+		ws = append(ws, "the cookie is Secure: Safari does not store Secure cookies from http://localhost")
+	}
+	return ws
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,376 @@
+package crosssession_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crosssession/crosssession"
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+)
+
+// logBuffer is a slog JSON handler target that tests can read while
+// handlers write to it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// lines returns the log records whose "reason" is code.
+func (l *logBuffer) lines(code string) []map[string]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for line := range strings.SplitSeq(l.b.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["reason"] == code {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func withLog(cfg crosssession.Config) (crosssession.Config, *logBuffer) {
+	lb := &logBuffer{}
+	cfg.Logger = slog.New(slog.NewJSONHandler(lb, nil))
+	return cfg, lb
+}
+
+type unregistered struct{ N int }
+
+func TestDiagnostics(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		cfg     crosssession.Config
+		r       func(a *app) *http.Request
+		code    string
+		msg     string // substring of the header value and the log message
+		header  bool   // the response carries X-Crosssession-Debug
+		handler func(c *gin.Context)
+	}{
+		{
+			name: "origin not allowed: localhost vs 127.0.0.1",
+			cfg:  crosssession.Dev("http://localhost:3000"),
+			r:    func(*app) *http.Request { return req("GET", "/plain", "Origin", "http://127.0.0.1:3000") },
+			code: "origin-not-allowed", header: true,
+			msg: "origin http://127.0.0.1:3000 is not allowed, so the response has no CORS headers and the browser hides it; " +
+				"did you mean http://localhost:3000? The request came from http://127.0.0.1:3000, a different site, so cookies are not shared either",
+		},
+		{
+			name: "origin not allowed on a preflight: trailing port typo",
+			cfg:  crosssession.Dev("http://localhost:5173"),
+			r: func(*app) *http.Request {
+				return req("OPTIONS", "/change", "Origin", "http://localhost:5137", "Access-Control-Request-Method", "PUT")
+			},
+			code: "origin-not-allowed", header: true, msg: "did you mean http://localhost:5173?",
+		},
+		{
+			name: "CSRF rejection says what was compared",
+			cfg:  crosssession.Dev("http://localhost:3000"),
+			r: func(*app) *http.Request {
+				return req("POST", "/change", "Origin", "http://evil.test", "Sec-Fetch-Site", "cross-site")
+			},
+			code: "csrf-rejected", header: true,
+			msg: `POST refused with 403 (CSRF protection): Origin "http://evil.test" is not allowed and Sec-Fetch-Site is "cross-site" for host "api.example.com"`,
+		},
+		{
+			name: "Lax cookie set on a cross-site request",
+			cfg:  crosssession.Dev("http://127.0.0.1:3000"),
+			r: func(*app) *http.Request {
+				r := req("POST", "/login", "Origin", "http://127.0.0.1:3000", "Sec-Fetch-Site", "cross-site")
+				r.Host = "localhost:3001"
+				return r
+			},
+			code: "cookie-samesite-cross-site", header: true,
+			msg: `cookie "session" is SameSite=Lax but the request is cross-site (http://127.0.0.1:3000 -> http://localhost:3001), so the browser refuses to store it`,
+		},
+		{
+			name: "Lax cookie cross-site by PSL without Sec-Fetch-Site",
+			cfg: func() crosssession.Config {
+				c := prodCfg("https://myapp.vercel.app")
+				c.Cookie.SameSite, c.Cookie.Partitioned = http.SameSiteLaxMode, false
+				c.DebugHeader = true
+				return c
+			}(),
+			r: func(*app) *http.Request {
+				r := req("POST", "/login", "Origin", "https://myapp.vercel.app", "X-Forwarded-Proto", "https")
+				r.Host = "api.vercel.app"
+				return r
+			},
+			code: "cookie-samesite-cross-site", header: true, msg: "(https://myapp.vercel.app -> https://api.vercel.app)",
+		},
+		{
+			name: "Secure cookie over plain http to a non-localhost host",
+			cfg: func() crosssession.Config {
+				c := crosssession.Dev("http://app.example.test")
+				c.Cookie.Insecure = false
+				return c
+			}(),
+			r: func(*app) *http.Request {
+				r := req("POST", "/login", "Origin", "http://app.example.test")
+				r.Host = "api.example.test"
+				return r
+			},
+			code: "cookie-secure-over-http", header: true, msg: `cookie "session" is Secure but the request came over plain http to api.example.test`,
+		},
+		{
+			name: "__Host- cookie over plain http, even on localhost",
+			cfg: func() crosssession.Config {
+				c := crosssession.Dev("http://localhost:3000")
+				c.Cookie = crosssession.Cookie{Name: "__Host-sid"}
+				return c
+			}(),
+			r: func(*app) *http.Request {
+				r := req("POST", "/login", "Origin", "http://localhost:3000")
+				r.Host = "localhost:3001"
+				return r
+			},
+			code: "cookie-prefix-over-http", header: true, msg: "Chrome refuses it (even on localhost)",
+		},
+		{
+			name: "allowed origin without any cookie",
+			cfg:  crosssession.Dev("http://localhost:3000"),
+			r:    func(*app) *http.Request { return req("GET", "/me", "Origin", "http://localhost:3000") },
+			code: "no-cookie", header: true, msg: "credentials: 'include'",
+		},
+		{
+			name: "undecodable cookie",
+			cfg:  crosssession.Dev("http://localhost:3000"),
+			r: func(*app) *http.Request {
+				return req("GET", "/me", "Origin", "http://localhost:3000", "Cookie", "session=bm90LWEtdmFsaWQtY29va2ll")
+			},
+			code: "cookie-undecodable", header: true, msg: "signed with a key no longer in Config.Keys",
+		},
+		{
+			name: "cookie over 4096 bytes",
+			cfg:  crosssession.Dev("http://localhost:3000"),
+			r:    func(*app) *http.Request { return req("POST", "/big", "Origin", "http://localhost:3000") },
+			handler: func(c *gin.Context) {
+				s := sessions.Default(c)
+				s.Set("id_token", strings.Repeat("x", 3000))
+				s.Set("refresh_token", strings.Repeat("y", 2000))
+				s.Set("user", "alice")
+				c.Status(204)
+			},
+			code: "cookie-too-large", header: true,
+			msg: `over the browsers' limit of 4096 (browsers drop it silently); largest values: "id_token" (`,
+		},
+		{
+			name: "session saved after the body",
+			cfg:  crosssession.Dev("http://localhost:3000"),
+			r:    func(*app) *http.Request { return req("POST", "/late", "Origin", "http://localhost:3000") },
+			handler: func(c *gin.Context) {
+				c.String(200, "body")
+				sessions.Default(c).Set("user", "late")
+			},
+			code: "session-saved-after-write", msg: "the change is lost",
+		},
+		{
+			name: "Production: logged, no header",
+			cfg:  prodCfg("https://app.example.com"),
+			r:    func(*app) *http.Request { return req("GET", "/plain", "Origin", "https://app.example.co") },
+			code: "origin-not-allowed", header: false, msg: "did you mean https://app.example.com?",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, logs := withLog(tc.cfg)
+			a := newApp(t, cfg)
+			if tc.handler != nil {
+				a.POST(strings.TrimPrefix(tc.r(a).URL.Path, ""), tc.handler)
+			}
+			w := serve(a, tc.r(a))
+			hdr := strings.Join(w.Header().Values("X-Crosssession-Debug"), "\n")
+			for _, c := range hdr {
+				if c != '\n' && (c < ' ' || c > '~') {
+					t.Errorf("X-Crosssession-Debug has %q; browsers read header bytes as Latin-1", c)
+				}
+			}
+			if tc.header {
+				if !strings.Contains(hdr, tc.code+": ") || !strings.Contains(hdr, tc.msg) {
+					t.Errorf("X-Crosssession-Debug = %q\nwant %q with %q", hdr, tc.code, tc.msg)
+				}
+			} else if hdr != "" {
+				t.Errorf("X-Crosssession-Debug = %q, want none", hdr)
+			}
+			recs := logs.lines(tc.code)
+			if len(recs) != 1 {
+				t.Fatalf("log has %d %q lines, want 1:\n%s", len(recs), tc.code, logs)
+			}
+			if msg, _ := recs[0]["msg"].(string); !strings.Contains(msg, tc.msg) || recs[0]["level"] != "WARN" {
+				t.Errorf("log line %v\nwant a WARN containing %q", recs[0], tc.msg)
+			}
+		})
+	}
+}
+
+// The happy paths say nothing.
+func TestDiagnosticsQuietWhenFine(t *testing.T) {
+	t.Parallel()
+	cfg, logs := withLog(crosssession.Dev("http://localhost:3000"))
+	a := newApp(t, cfg)
+	r := req("POST", "/login", "Origin", "http://localhost:3000", "Sec-Fetch-Site", "same-site")
+	r.Host = "localhost:3001"
+	w := serve(a, r)
+	c := w.Result().Cookies()[0]
+	for _, r := range []*http.Request{
+		req("GET", "/me", "Origin", "http://localhost:3000", "Sec-Fetch-Site", "same-site"),
+		req("OPTIONS", "/change", "Origin", "http://localhost:3000", "Access-Control-Request-Method", "PUT"),
+		req("GET", "/plain"),
+		req("POST", "/change"),
+	} {
+		r.Host = "localhost:3001"
+		if r.Method == "GET" {
+			r.AddCookie(c)
+		}
+		w := serve(a, r)
+		if v := w.Header().Values("X-Crosssession-Debug"); v != nil {
+			t.Errorf("%s %s: X-Crosssession-Debug %q", r.Method, r.URL.Path, v)
+		}
+	}
+	if strings.Contains(logs.String(), `"level":"WARN"`) {
+		t.Errorf("warnings on the happy path:\n%s", logs)
+	}
+}
+
+// One log line per reason and origin per minute, however many requests.
+func TestDiagnosticsRateLimited(t *testing.T) {
+	t.Parallel()
+	cfg, logs := withLog(crosssession.Dev("http://localhost:3000"))
+	a := newApp(t, cfg)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				serve(a, req("GET", "/plain", "Origin", "http://127.0.0.1:3000"))
+				serve(a, req("GET", "/plain", "Origin", "http://localhost:4000"))
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(logs.lines("origin-not-allowed")); n != 2 {
+		t.Errorf("%d origin-not-allowed lines for 800 requests from 2 origins, want 2", n)
+	}
+	// Production: one per reason, whatever the origin.
+	pcfg, plogs := withLog(prodCfg("https://app.example.com"))
+	p := newApp(t, pcfg)
+	for i := range 20 {
+		serve(p, req("GET", "/plain", "Origin", "https://x"+strings.Repeat("y", i)+".test"))
+	}
+	if n := len(plogs.lines("origin-not-allowed")); n != 1 {
+		t.Errorf("Production: %d lines, want 1", n)
+	}
+}
+
+func TestStartupReport(t *testing.T) {
+	t.Parallel()
+	dev := crosssession.Dev().Report()
+	for _, want := range []string{
+		"crosssession: Development policy, session",
+		"origins:   http://localhost:*, http://127.0.0.1:*, http://[::1]:*",
+		"cookie:    Set-Cookie: session=<value>; Path=/; Max-Age=604800; HttpOnly; SameSite=Lax",
+		"csrf:      on",
+		"Access-Control-Max-Age 7200",
+	} {
+		if !strings.Contains(dev, want) {
+			t.Errorf("Dev report lacks %q:\n%s", want, dev)
+		}
+	}
+	if strings.Contains(dev, "warning") {
+		t.Errorf("Dev preset report has warnings:\n%s", dev)
+	}
+	p := prodCfg("https://app.example.com", "https://myapp.vercel.app")
+	p.PreflightMaxAge = 24 * time.Hour
+	p.APIOrigin = "https://api.example.com"
+	p.Cookie.Partitioned = false
+	prod := p.Report()
+	for _, want := range []string{
+		"crosssession: Production policy, session",
+		"Set-Cookie: __Host-session=<value>; Path=/; Max-Age=604800; HttpOnly; Secure; SameSite=None",
+		"warning:   PreflightMaxAge 24h0m0s is above Chromium's cap of 2h; 7200 is sent",
+		"warning:   https://myapp.vercel.app is cross-site with the API https://api.example.com and the cookie is not Partitioned",
+	} {
+		if !strings.Contains(prod, want) {
+			t.Errorf("Prod report lacks %q:\n%s", want, prod)
+		}
+	}
+	if strings.Contains(prod, "app.example.com is cross-site") {
+		t.Errorf("same-site front end reported as cross-site:\n%s", prod)
+	}
+	lax := crosssession.Dev("http://localhost:3000", "http://127.0.0.1:3000")
+	lax.APIOrigin = "http://localhost:3001"
+	rep := lax.Report()
+	for _, want := range []string{
+		"warning:   origins mix localhost and 127.0.0.1",
+		"warning:   http://127.0.0.1:3000 is cross-site with the API http://localhost:3001, and the cookie is SameSite=Lax",
+	} {
+		if !strings.Contains(rep, want) {
+			t.Errorf("report lacks %q:\n%s", want, rep)
+		}
+	}
+	if bad := crosssession.Prod(nil).Report(); !strings.Contains(bad, "invalid:") || !strings.Contains(bad, "no Origins") {
+		t.Errorf("invalid config report:\n%s", bad)
+	}
+	// New logs the same report.
+	cfg, logs := withLog(crosssession.Dev())
+	crosssession.New(cfg)
+	if !strings.Contains(logs.String(), "Development policy") {
+		t.Errorf("New did not log the report:\n%s", logs)
+	}
+}
+
+func TestUnregisteredTypeReportedAtSet(t *testing.T) {
+	t.Parallel()
+	cfg, logs := withLog(crosssession.Dev("http://localhost:3000"))
+	a := newApp(t, cfg)
+	var saveErr error
+	a.POST("/obj", func(c *gin.Context) {
+		s := sessions.Default(c)
+		s.Set("obj", unregistered{N: 1})
+		saveErr = s.Save()
+		c.Status(204)
+	})
+	w := serve(a, req("POST", "/obj"))
+	want := "type crosssession_test.unregistered cannot be encoded"
+	if !strings.Contains(logs.String(), want) || !strings.Contains(logs.String(), "gob.Register(crosssession_test.unregistered{})") {
+		t.Errorf("log lacks the Set-time error naming the type and the fix:\n%s", logs)
+	}
+	if saveErr == nil || !strings.Contains(saveErr.Error(), want) {
+		t.Errorf("Save() = %v, want an error naming the type", saveErr)
+	}
+	if w.Header().Values("Set-Cookie") != nil {
+		t.Errorf("an unencodable session was sent: %q", w.Header().Values("Set-Cookie"))
+	}
+}
+
+// The debug header quotes the Origin the client sent; it must stay
+// printable ASCII whatever that was.
+func TestDebugHeaderIsASCII(t *testing.T) {
+	t.Parallel()
+	cfg, _ := withLog(crosssession.Dev("http://localhost:3000"))
+	a := newApp(t, cfg)
+	w := serve(a, req("GET", "/plain", "Origin", "http://\u00e9vil.test\x7f"))
+	got := w.Header().Get("X-Crosssession-Debug")
+	if !strings.HasPrefix(got, "origin-not-allowed: origin http://?vil.test? is not allowed") {
+		t.Errorf("X-Crosssession-Debug = %q", got)
+	}
+}

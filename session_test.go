@@ -1,0 +1,210 @@
+package crosssession_test
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/crosssession/crosssession"
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+)
+
+// http.ResponseController reaches the real writer through Unwrap, and a
+// flush commits the session first.
+func TestAutoSaveWithResponseController(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, prodCfg())
+	var flushErr error
+	a.POST("/stream", func(c *gin.Context) {
+		sessions.Default(c).Set("user", "streamer")
+		flushErr = http.NewResponseController(c.Writer).Flush()
+		c.Writer.WriteString("chunk")
+	})
+	w := serve(a, req("POST", "/stream"))
+	if flushErr != nil {
+		t.Fatalf("ResponseController.Flush: %v", flushErr)
+	}
+	cs := w.Result().Cookies()
+	if len(cs) != 1 || !w.Flushed {
+		t.Fatalf("flushed %v, cookies %v: want the session committed before the flush", w.Flushed, cs)
+	}
+	r := req("GET", "/me")
+	r.AddCookie(cs[0])
+	if body := serve(a, r).Body.String(); !strings.Contains(body, "streamer") {
+		t.Errorf("/me = %q", body)
+	}
+}
+
+func TestLoginRenewsAndLogoutExpires(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, prodCfg())
+	var loginErr, logoutErr error
+	a.POST("/relogin", func(c *gin.Context) {
+		s := sessions.Default(c)
+		planted, _ := s.Get("planted").(string)
+		loginErr = crosssession.Login(c)
+		s = sessions.Default(c)
+		if s.Get("user") != nil || s.Get("planted") != nil {
+			t.Errorf("Login kept values: %v %v", s.Get("user"), planted)
+		}
+		s.Set("user", "grace")
+		c.Status(204)
+	})
+	a.DELETE("/session", func(c *gin.Context) {
+		logoutErr = crosssession.Logout(c)
+		c.Status(204)
+	})
+	a.POST("/plant", func(c *gin.Context) {
+		sessions.Default(c).Set("planted", "by attacker")
+		c.Status(204)
+	})
+	planted := serve(a, req("POST", "/plant")).Result().Cookies()[0]
+	r := req("POST", "/relogin")
+	r.AddCookie(planted)
+	w := serve(a, r)
+	if loginErr != nil || len(w.Result().Cookies()) != 1 {
+		t.Fatalf("Login: %v, cookies %q", loginErr, w.Header().Values("Set-Cookie"))
+	}
+	fresh := w.Result().Cookies()[0]
+	if fresh.Value == planted.Value {
+		t.Error("Login kept the planted cookie value")
+	}
+	r = req("DELETE", "/session")
+	r.AddCookie(fresh)
+	w = serve(a, r)
+	sc := w.Header().Values("Set-Cookie")
+	want := "__Host-session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=None; Partitioned"
+	if logoutErr != nil || len(sc) != 1 || sc[0] != want {
+		t.Errorf("Logout: %v, Set-Cookie %q\nwant %q", logoutErr, sc, want)
+	}
+	// Without a session on the route, both say so.
+	b := newApp(t, crosssession.Bearer("https://app.example.com"))
+	b.POST("/x", func(c *gin.Context) {
+		loginErr, logoutErr = crosssession.Login(c), crosssession.Logout(c)
+	})
+	serve(b, req("POST", "/x"))
+	for _, err := range []error{loginErr, logoutErr} {
+		if err == nil || !strings.Contains(err.Error(), "no session on this route") {
+			t.Errorf("on a bearer route: %v", err)
+		}
+	}
+}
+
+func TestKeyRotation(t *testing.T) {
+	t.Parallel()
+	oldKey, newKey := bytes.Repeat([]byte("o"), 32), bytes.Repeat([]byte("n"), 32)
+	before := newApp(t, crosssession.Prod(oldKey, "https://app.example.com"))
+	oldCookie := loginCookie(t, before, "https://app.example.com")
+
+	rotated := crosssession.Prod(newKey, "https://app.example.com")
+	rotated.Keys = append(rotated.Keys, oldKey)
+	during := newApp(t, rotated)
+	r := req("GET", "/me")
+	r.AddCookie(oldCookie)
+	w := serve(during, r)
+	if w.Code != 200 {
+		t.Fatalf("old cookie during rotation: %d, want 200", w.Code)
+	}
+	reissued := w.Result().Cookies()
+	if len(reissued) != 1 {
+		t.Fatalf("a cookie under the old key was not re-issued on a read: %q", w.Header().Values("Set-Cookie"))
+	}
+
+	cfg, logs := withLog(crosssession.Prod(newKey, "https://app.example.com"))
+	after := newApp(t, cfg)
+	r = req("GET", "/me")
+	r.AddCookie(reissued[0])
+	if w := serve(after, r); w.Code != 200 {
+		t.Errorf("re-issued cookie with only the new key: %d, want 200", w.Code)
+	}
+	for range 5 {
+		r := req("GET", "/me")
+		r.AddCookie(oldCookie)
+		if w := serve(after, r); w.Code != 401 {
+			t.Errorf("old cookie after the old key is dropped: %d, want 401 (a fresh session)", w.Code)
+		}
+	}
+	if n := len(logs.lines("cookie-undecodable")); n != 1 {
+		t.Errorf("%d warnings for 5 unreadable cookies, want 1 per minute:\n%s", n, logs)
+	}
+	if strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Errorf("unreadable cookies logged at ERROR:\n%s", logs)
+	}
+}
+
+func TestSizeGuard(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, prodCfg())
+	var saveErr error
+	a.POST("/tokens", func(c *gin.Context) {
+		s := sessions.Default(c)
+		s.Set("id_token", strings.Repeat("i", 2500))
+		s.Set("access_token", strings.Repeat("a", 1500))
+		s.Set("user", "heidi")
+		saveErr = s.Save()
+		if saveErr != nil {
+			c.String(http.StatusRequestEntityTooLarge, "too big")
+			return
+		}
+		c.Status(204)
+	})
+	a.POST("/auto", func(c *gin.Context) {
+		sessions.Default(c).Set("blob", strings.Repeat("b", 5000))
+		c.String(200, "ok")
+	})
+	w := serve(a, req("POST", "/tokens"))
+	if saveErr == nil {
+		t.Fatal("Save of an oversized session returned nil")
+	}
+	for _, want := range []string{"over the browsers' limit of 4096", `"id_token" (`, `"access_token" (`, "server-side Store"} {
+		if !strings.Contains(saveErr.Error(), want) {
+			t.Errorf("Save error %q lacks %q", saveErr, want)
+		}
+	}
+	if w.Code != http.StatusRequestEntityTooLarge || w.Header().Values("Set-Cookie") != nil {
+		t.Errorf("handler's response: %d, Set-Cookie %q", w.Code, w.Header().Values("Set-Cookie"))
+	}
+	// Without Save, the response says the session was not kept.
+	w = serve(a, req("POST", "/auto"))
+	if w.Code != http.StatusInternalServerError || w.Header().Values("Set-Cookie") != nil {
+		t.Errorf("auto-save of an oversized session: %d, Set-Cookie %q; want 500 and no cookie", w.Code, w.Header().Values("Set-Cookie"))
+	}
+}
+
+// A request that never touches the session never decodes the cookie, adds
+// no Vary: Cookie and re-sends nothing.
+func TestSessionIsLazy(t *testing.T) {
+	t.Parallel()
+	cfg, logs := withLog(prodCfg())
+	a := newApp(t, cfg)
+	r := req("GET", "/plain", "Origin", "https://app.example.com", "Cookie", "__Host-session=garbage")
+	w := serve(a, r)
+	if v := w.Header().Values("Vary"); len(v) != 1 || v[0] != "Origin" {
+		t.Errorf("Vary = %q, want only Origin", v)
+	}
+	if w.Header().Values("Set-Cookie") != nil || len(logs.lines("cookie-undecodable")) != 0 {
+		t.Errorf("the cookie was decoded on a route that does not use the session")
+	}
+}
+
+func TestSaveErrorsAreErrors(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, prodCfg())
+	var err error
+	a.POST("/fn", func(c *gin.Context) {
+		s := sessions.Default(c)
+		s.Set("fn", func() {})
+		err = s.Save()
+		c.Status(204)
+	})
+	serve(a, req("POST", "/fn"))
+	if err == nil || !strings.Contains(err.Error(), "type func() cannot be encoded") {
+		t.Errorf("Save with a func value: %v", err)
+	}
+	if errors.Unwrap(err) == nil {
+		t.Errorf("Save error does not wrap its cause: %v", err)
+	}
+}
