@@ -158,10 +158,19 @@ func TestPresetMatrix(t *testing.T) {
 			t.Errorf("cell d: Chromium reported no refused Set-Cookie on POST /login; network events:\n%s", tb.net.dump(api.origin))
 		} else {
 			t.Logf("cell d: Chromium's reason for refusing the session cookie: %s", strings.Join(login.refused, "; "))
-			if login.debug != "" {
-				t.Logf("cell d: X-Crosssession-Debug on the login response: %s", login.debug)
+			// Chromium says UserPreferences when third-party cookies are
+			// blocked (it hides the SameSite reason) and SchemefulSameSiteLax
+			// when they are allowed: both mean "a Lax cookie on a cross-site
+			// request", which is what the library's diagnostic says.
+			refused := strings.Join(login.refused, " ")
+			if !strings.Contains(refused, "UserPreferences") && !strings.Contains(refused, "SameSiteLax") {
+				t.Errorf("cell d: Chromium refused the cookie for %q, not for a cross-site reason", refused)
+			}
+			if !strings.HasPrefix(login.debug, "cookie-samesite-cross-site: ") || !strings.Contains(login.debug, front) {
+				t.Errorf("cell d: X-Crosssession-Debug on the login response = %q, want the cookie-samesite-cross-site "+
+					"diagnostic naming %s", login.debug, front)
 			} else {
-				t.Logf("cell d: the login response has no X-Crosssession-Debug header")
+				t.Logf("cell d: matches: Chromium %q / library %q", refused, login.debug)
 			}
 		}
 	})
