@@ -58,9 +58,29 @@ func Example() {
 	// POST /login → 403
 }
 
+// A cookie session on one route group; the rest of the API has no CORS.
+// Preflights to every path under the group are answered, even paths with
+// no OPTIONS route of their own.
+func ExampleGroup() {
+	cfg := crosssession.Dev("http://localhost:3000")
+	cfg.Logger = quiet
+
+	r := gin.New()
+	account := crosssession.Group(r, "/account", cfg)
+	account.PUT("/email", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+
+	show(r, "OPTIONS", "/account/email", "Origin", "http://localhost:3000", "Access-Control-Request-Method", "PUT")
+	show(r, "OPTIONS", "/account", "Origin", "http://localhost:3000", "Access-Control-Request-Method", "GET")
+	show(r, "PUT", "/account/email", "Origin", "http://localhost:3000")
+	// Output:
+	// OPTIONS /account/email → 204 Allow-Origin=http://localhost:3000 Allow-Credentials=true
+	// OPTIONS /account → 204 Allow-Origin=http://localhost:3000 Allow-Credentials=true
+	// PUT /account/email → 204 Allow-Origin=http://localhost:3000 Allow-Credentials=true
+}
+
 // A hybrid API: bearer tokens everywhere, a cookie session only under
 // /users/session, and preflights answered on both.
-func ExampleGroup() {
+func ExampleGroup_hybrid() {
 	key := make([]byte, 32) // in production: 32 random bytes from a secret store
 	const front = "https://app.example.com"
 
