@@ -10,9 +10,11 @@ require (
 	github.com/crosssession/crosssession v0.0.0-00010101000000-000000000000
 	github.com/gin-contrib/sessions v1.0.4
 	github.com/gin-gonic/gin v1.12.0
+	github.com/gomodule/redigo v1.9.2
 )
 
 require (
+	github.com/boj/redistore v1.4.1 // indirect
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
 	github.com/bytedance/sonic/loader v0.5.0 // indirect
