@@ -29,6 +29,7 @@ const (
 	reasonCookieTooLarge     = "cookie-too-large"
 	reasonSavedAfterWrite    = "session-saved-after-write"
 	reasonStoreUnavailable   = "store-unavailable"
+	reasonUnencodable        = "session-unencodable"
 	diagnosticsLogEvery      = time.Minute
 	diagnosticsHeaderMaxSize = 1024
 )

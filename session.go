@@ -85,19 +85,15 @@ func (sc *sessionConfig) serve(c *gin.Context, d decision) {
 	defer func() {
 		c.Writer = s.inner
 		if p := recover(); p != nil {
-			su, ok := p.(storeUnavailable)
-			if !ok {
+			if _, ok := p.(storeUnavailable); !ok {
 				panic(p)
 			}
 			// The store failed while a handler used the session: answer
-			// 503 instead of running the handler on a session that may be
-			// someone else's or empty.
-			s.committed = true
-			sc.m.diagnose(c, reasonStoreUnavailable, d.origin,
-				"the session store failed, so the request was answered with 503: "+su.err.Error())
-			if !s.inner.Written() {
-				c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": "session store unavailable"})
-			}
+			// 503 instead of letting the handler run on an empty session.
+			// (With gin.Recovery inside this middleware, Recovery catches
+			// the panic first and its 500 becomes this 503 in commit.)
+			s.commit()
+			c.Abort()
 		}
 	}()
 	c.Next()
@@ -126,8 +122,10 @@ type reqSession struct {
 	// committed is set once the response headers are on their way: a change
 	// after that can no longer reach the browser.
 	committed bool
-	hadCookie bool // the request carried a session cookie that verified
-	setCookie bool // this response carries the session cookie
+	hadCookie bool  // the request carried a session cookie that verified
+	setCookie bool  // this response carries the session cookie
+	storeErr  error // the store failed to load the session
+	failed    bool  // the response was replaced by an error: drop the handler's writes
 }
 
 var _ sessions.Session = (*reqSession)(nil)
@@ -142,6 +140,7 @@ func (s *reqSession) session() *gsessions.Session {
 	if s.cfg.store != nil {
 		gs, err := s.cfg.store.New(s.r, s.cfg.name)
 		if err != nil && !isDecodeError(err) {
+			s.storeErr = err
 			panic(storeUnavailable{err})
 		}
 		if gs == nil {
@@ -350,7 +349,7 @@ func (s *reqSession) save() error {
 			return s.explainEncode(err, gs.Values)
 		}
 		if n := len(s.cfg.name) + 1 + len(value); n > browserMaxCookie {
-			return s.tooLarge(n, gs.Values)
+			return tooLargeError{s.tooLarge(n, gs.Values)}
 		}
 	}
 	http.SetCookie(s.inner, gsessions.NewCookie(s.cfg.name, value, &opts))
@@ -401,26 +400,65 @@ type storeError struct{ error }
 
 func (e storeError) Unwrap() error { return e.error }
 
+// tooLargeError is a session whose cookie would exceed the browsers' limit;
+// it was diagnosed where it was found.
+type tooLargeError struct{ error }
+
+func (e tooLargeError) Unwrap() error { return e.error }
+
 // commit saves a changed session before the response headers are written.
-// A failure replaces the status (503 when the store failed, 500 when the
-// session cannot be encoded or is too large): the client must not believe
-// a change was kept.
+// If the session cannot be loaded or saved, the handler's response is
+// replaced by an error (503 when the store failed, 500 when the session
+// cannot be encoded or is too large): the client must not believe a change
+// was kept.
 func (s *reqSession) commit() {
 	if s.committed {
 		return
 	}
 	s.committed = true
+	if s.storeErr != nil {
+		s.fail(http.StatusServiceUnavailable, reasonStoreUnavailable,
+			"the session store failed, so the request was answered with 503: "+s.storeErr.Error())
+		return
+	}
 	if s.dirty {
 		if err := s.save(); err != nil {
-			s.cfg.m.logger().Error("crosssession: session not saved", "err", err, "path", s.r.URL.Path)
-			status := http.StatusInternalServerError
-			if errors.As(err, new(storeError)) {
-				status = http.StatusServiceUnavailable
+			msg := strings.TrimPrefix(err.Error(), "crosssession: ")
+			switch {
+			case errors.As(err, new(storeError)):
+				s.fail(http.StatusServiceUnavailable, reasonStoreUnavailable,
+					"the session store failed, so the request was answered with 503: "+msg)
+			case errors.As(err, new(tooLargeError)):
+				s.fail(http.StatusInternalServerError, "", msg)
+			default:
+				s.fail(http.StatusInternalServerError, reasonUnencodable, "the session was not saved, so the "+
+					"request was answered with 500: "+msg)
 			}
-			s.inner.WriteHeader(status)
+			return
 		}
 	}
 	s.cfg.m.checkResponse(s)
+}
+
+// fail replaces the response with a JSON error, unless it is already on
+// its way, and reports code (if any).
+func (s *reqSession) fail(status int, code, msg string) {
+	s.failed = true
+	if code != "" {
+		s.cfg.m.diagnose(s.c, code, s.d.origin, msg)
+	}
+	if s.inner.Written() {
+		return
+	}
+	h := s.inner.Header()
+	h.Del("Content-Length")
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	s.inner.WriteHeader(status)
+	body := `{"error":"session could not be saved"}`
+	if status == http.StatusServiceUnavailable {
+		body = `{"error":"session store unavailable"}`
+	}
+	s.inner.WriteString(body)
 }
 
 // sessionWriter commits the session before anything reaches the client,
@@ -435,13 +473,22 @@ func (w *sessionWriter) WriteHeaderNow() {
 	w.ResponseWriter.WriteHeaderNow()
 }
 
+// Write commits the session, then writes b, unless committing replaced the
+// response with an error: then b is dropped, as the handler's response
+// described a success that did not happen.
 func (w *sessionWriter) Write(b []byte) (int, error) {
 	w.s.commit()
+	if w.s.failed {
+		return len(b), nil
+	}
 	return w.ResponseWriter.Write(b)
 }
 
 func (w *sessionWriter) WriteString(str string) (int, error) {
 	w.s.commit()
+	if w.s.failed {
+		return len(str), nil
+	}
 	return w.ResponseWriter.WriteString(str)
 }
 

@@ -3,6 +3,7 @@ package crosssession_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/crosssession/crosssession"
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
+	gsessions "github.com/gorilla/sessions"
 )
 
 // http.ResponseController reaches the real writer through Unwrap, and a
@@ -206,5 +208,100 @@ func TestSaveErrorsAreErrors(t *testing.T) {
 	}
 	if errors.Unwrap(err) == nil {
 		t.Errorf("Save error does not wrap its cause: %v", err)
+	}
+}
+
+// flakyStore is a session store that fails like a Redis that went away.
+type flakyStore struct{ failLoad, failSave bool }
+
+var errConnRefused = errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+
+func (f *flakyStore) Get(r *http.Request, name string) (*gsessions.Session, error) {
+	return f.New(r, name)
+}
+func (f *flakyStore) New(r *http.Request, name string) (*gsessions.Session, error) {
+	s := gsessions.NewSession(f, name)
+	if f.failLoad {
+		return s, errConnRefused
+	}
+	return s, nil
+}
+func (f *flakyStore) Save(*http.Request, http.ResponseWriter, *gsessions.Session) error {
+	if f.failSave {
+		return errConnRefused
+	}
+	return nil
+}
+func (f *flakyStore) Options(sessions.Options) {}
+
+func TestStoreFailureGives503(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name           string
+		store          *flakyStore
+		recoveryInside bool
+	}{
+		{"load fails", &flakyStore{failLoad: true}, false},
+		{"load fails, gin.Recovery inside crosssession", &flakyStore{failLoad: true}, true},
+		{"save fails", &flakyStore{failSave: true}, false},
+		{"save fails, gin.Recovery inside crosssession", &flakyStore{failSave: true}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, logs := withLog(prodCfg())
+			cfg.Store = tc.store
+			r := gin.New()
+			if !tc.recoveryInside {
+				r.Use(gin.Recovery())
+			}
+			r.Use(crosssession.New(cfg))
+			if tc.recoveryInside {
+				r.Use(gin.RecoveryWithWriter(io.Discard))
+			}
+			ran := false
+			r.POST("/login", func(c *gin.Context) {
+				s := sessions.Default(c)
+				s.Set("user", "mallory")
+				ran = true
+				c.JSON(200, gin.H{"user": "mallory"})
+			})
+			r.GET("/health", func(c *gin.Context) { c.String(200, "ok") })
+			w := serve(r, req("POST", "/login", "Origin", "https://app.example.com"))
+			if w.Code != http.StatusServiceUnavailable || w.Body.String() != `{"error":"session store unavailable"}` {
+				t.Errorf("POST /login = %d %q, want 503 with the store error", w.Code, w.Body)
+			}
+			if w.Header().Get("Access-Control-Allow-Origin") != "https://app.example.com" || w.Header().Values("Set-Cookie") != nil {
+				t.Errorf("headers %v: want CORS kept (the front end can read the 503) and no cookie", w.Header())
+			}
+			if tc.store.failLoad && ran {
+				t.Error("the handler ran past a session that could not be loaded")
+			}
+			if n := len(logs.lines("store-unavailable")); n != 1 {
+				t.Errorf("%d store-unavailable lines, want 1:\n%s", n, logs)
+			}
+			if strings.Contains(logs.String(), "no-cookie") || strings.Contains(logs.String(), `"level":"ERROR"`) {
+				t.Errorf("misleading or unrated log lines:\n%s", logs)
+			}
+			if w := serve(r, req("GET", "/health")); w.Code != 200 {
+				t.Errorf("a route without the session: %d during the outage", w.Code)
+			}
+		})
+	}
+}
+
+func TestUnencodableAutoSaveGives500(t *testing.T) {
+	t.Parallel()
+	cfg, logs := withLog(prodCfg())
+	a := newApp(t, cfg)
+	a.POST("/fn2", func(c *gin.Context) {
+		sessions.Default(c).Set("fn", func() {})
+		c.JSON(200, gin.H{"handler": "done"})
+	})
+	w := serve(a, req("POST", "/fn2"))
+	if w.Code != 500 || strings.Contains(w.Body.String(), "handler") {
+		t.Errorf("auto-save of an unencodable value: %d %q; want 500 without the handler's body", w.Code, w.Body)
+	}
+	if recs := logs.lines("session-unencodable"); len(recs) != 1 || !strings.Contains(recs[0]["msg"].(string), "type func() cannot be encoded") {
+		t.Errorf("log:\n%s", logs)
 	}
 }
