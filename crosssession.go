@@ -42,10 +42,9 @@ package crosssession
 
 import (
 	"crypto/rand"
+	"errors"
 	"log/slog"
 	"net/http"
-	"path"
-	"reflect"
 	"strconv"
 	"strings"
 
@@ -62,40 +61,6 @@ func New(cfg Config) gin.HandlerFunc {
 	return mustCompile(cfg).handle
 }
 
-// Group returns r.Group(path, handlers...) with the policy cfg in front of
-// handlers: routes added to the group get cfg's CORS headers, session and
-// CSRF check, and preflights for every path under the group (the bare group
-// path included) are answered with 2xx whether or not the path has a route,
-// with or without gin's HandleMethodNotAllowed.
-//
-// Group registers OPTIONS routes for path and path+"/*path"; registering
-// another OPTIONS route inside the group therefore panics in gin as a route
-// conflict. A crosssession middleware at engine level may be stacked with
-// groups: on a group's routes the group's policy decides the CORS headers,
-// and each policy that has a session applies its CSRF check.
-func Group(r gin.IRouter, relativePath string, cfg Config, handlers ...gin.HandlerFunc) *gin.RouterGroup {
-	m := mustCompile(cfg)
-	g := r.Group(relativePath, append([]gin.HandlerFunc{m.handle}, handlers...)...)
-	g.OPTIONS("", groupPreflight)
-	g.OPTIONS("/*path", groupPreflight)
-	base := g.BasePath()
-	m.ownRoutes = [2]string{base, path.Join(base, "/*path")}
-	return g
-}
-
-// groupPreflight ends the OPTIONS routes that Group registers. The group's
-// middleware answers real preflights before it runs; a plain OPTIONS
-// request (no Access-Control-Request-Method) gets 204 here.
-func groupPreflight(c *gin.Context) { c.Status(http.StatusNoContent) }
-
-var groupPreflightPC = reflect.ValueOf(groupPreflight).Pointer()
-
-// isGroupPreflight reports whether h is the handler Group registers. A
-// top-level function has a unique code pointer, so the comparison is exact.
-func isGroupPreflight(h gin.HandlerFunc) bool {
-	return h != nil && reflect.ValueOf(h).Pointer() == groupPreflightPC
-}
-
 // middleware is a compiled Config.
 type middleware struct {
 	mode        Mode
@@ -107,7 +72,10 @@ type middleware struct {
 	cop         *http.CrossOriginProtection
 	sess        *sessionConfig // nil with NoSession
 	log         *slog.Logger   // nil: slog.Default()
-	ownRoutes   [2]string      // the preflight routes of a Group; empty at engine level
+	group       bool           // created by Group
+	base        string         // a Group's base path
+	ownRoutes   [2]string      // the preflight routes a Group registered; empty otherwise
+	subs        []*middleware  // Groups nested under ownRoutes, longest base first
 
 	// Header values built once. Each is a one-element slice with
 	// len == cap, so an append by later middleware copies instead of
@@ -172,7 +140,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		}
 		m.sess = newSessionConfig(cc.cookie, keys, cfg.Store, m)
 	}
-	m.logger().Info(strings.TrimSuffix(cfg.Report(), "\n"))
+	m.logger().Info(strings.TrimSuffix(cc.report(), "\n"))
 	return m, nil
 }
 
@@ -225,12 +193,13 @@ type decision struct {
 // preflights when an engine-level policy is stacked on top.
 func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath string) decision {
 	var d decision
-	if vs := r.Header[hOrigin]; len(vs) == 1 {
-		d.origin = vs[0]
+	origins := r.Header[hOrigin]
+	if len(origins) == 1 {
+		d.origin = origins[0]
 		d.allow = m.origins.match(d.origin)
 	}
 	if r.Method == http.MethodOptions && d.origin != "" && len(r.Header[hRequestMethod]) > 0 {
-		if isGroupPreflight(route) && fullPath != m.ownRoutes[0] && fullPath != m.ownRoutes[1] {
+		if isGroupPreflight(route) && !m.ownsRoute(fullPath) {
 			d.action = actDefer
 			return d
 		}
@@ -238,19 +207,36 @@ func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath str
 		return d
 	}
 	if m.cop != nil && !d.allow && !isSafe(r.Method) {
-		if err := m.cop.Check(r); err != nil {
+		if len(origins) > 1 {
+			// Browsers send one Origin; CrossOriginProtection would trust
+			// the first of several.
+			d.action, d.csrf = actForbid, errMultipleOrigins
+		} else if err := m.cop.Check(r); err != nil {
 			d.action, d.csrf = actForbid, err
 		}
 	}
 	return d
 }
 
+var errMultipleOrigins = errors.New("more than one Origin header")
+
+func (m *middleware) ownsRoute(fullPath string) bool {
+	return fullPath != "" && (fullPath == m.ownRoutes[0] || fullPath == m.ownRoutes[1])
+}
+
 func isSafe(method string) bool {
 	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 }
 
-// handle is the gin adapter around decide.
-func (m *middleware) handle(c *gin.Context) {
+// handle is the gin adapter around decide, for New.
+func (m *middleware) handle(c *gin.Context) { m.serve(c) }
+
+// handleGroup is the same for Group. A distinct method, so that an
+// engine-level policy can tell from the handler chain that a Group's
+// policy follows it (see laterGroup).
+func (m *middleware) handleGroup(c *gin.Context) { m.serve(c) }
+
+func (m *middleware) serve(c *gin.Context) {
 	d := m.decide(c.Request, c.Handler(), c.FullPath())
 	h := c.Writer.Header()
 	addVary(h, m.vOrigin)
@@ -259,13 +245,17 @@ func (m *middleware) handle(c *gin.Context) {
 		c.Next()
 		return
 	case actPreflight:
-		addVary(h, m.vPreflight)
-		m.writeCORS(h, d, true)
-		if !d.allow {
-			m.diagnoseRequest(c, d)
+		p := m
+		if sub := m.subFor(c.Request.URL.Path); sub != nil {
+			p = sub // a Group nested in this one answers for its paths
+			d = decision{action: actPreflight, origin: d.origin, allow: sub.origins.match(d.origin)}
 		}
-		c.AbortWithStatus(http.StatusNoContent)
+		p.answerPreflight(c, d)
 		return
+	case actForbid:
+		if m.defersTo(c) {
+			d.action = actNext // a more specific Group decides, and applies its own check
+		}
 	}
 	m.writeCORS(h, d, false)
 	if !d.allow && d.origin != "" || d.action == actForbid {
@@ -282,6 +272,32 @@ func (m *middleware) handle(c *gin.Context) {
 	}
 	m.sess.serve(c, d)
 }
+
+// answerPreflight answers a preflight with 204 and, for an allowed origin,
+// the CORS headers; the session is never loaded.
+func (m *middleware) answerPreflight(c *gin.Context, d decision) {
+	h := c.Writer.Header()
+	addVary(h, m.vOrigin)
+	addVary(h, m.vPreflight)
+	m.writeCORS(h, d, true)
+	if !d.allow {
+		m.diagnoseRequest(c, d)
+	}
+	c.AbortWithStatus(http.StatusNoContent)
+}
+
+// Why the CORS headers are written here rather than by gin-contrib/cors
+// (v1.7.7), which the design names as the header engine: its handler cannot
+// be used correctly for any part of the job. It replaces Vary values set by
+// other middleware and puts a Vary slice with spare capacity, shared by all
+// requests, into responses (a data race when outer middleware appends); it
+// omits Vary: Origin on requests without an Origin; it answers unlisted
+// origins with 403 and writes the preflight status itself, so neither can be
+// undone by a wrapper; it matches wildcards by bare prefix/suffix and
+// compiles regular-expression origins on every request. gincontrib_test.go
+// pins each of these, so an upstream fix shows up as a failing test. The
+// header set below is the one gin-contrib/cors would send for an allowed
+// origin, built once in New.
 
 // writeCORS sets the CORS response headers for d. When an engine-level
 // policy already wrote CORS headers (stacking), they are replaced, never

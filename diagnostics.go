@@ -35,11 +35,15 @@ const (
 )
 
 // limiter lets one log line through per key per interval and counts the
-// rest, so a busy server is not flooded.
+// rest, so a busy server is not flooded. It remembers at most
+// limiterMaxKeys keys; past that, events share their reason's key.
 type limiter struct {
 	every time.Duration
 	seen  sync.Map // key string -> *limitEntry
+	keys  atomic.Int64
 }
+
+const limiterMaxKeys = 1024
 
 type limitEntry struct {
 	last       atomic.Int64 // unix nanoseconds of the last line logged
@@ -47,11 +51,19 @@ type limitEntry struct {
 }
 
 // allow reports whether an event for key may be logged now, and how many
-// were suppressed since the last one.
-func (l *limiter) allow(key string, now time.Time) (bool, int64) {
+// were suppressed since the last one. fallback is used when key is new and
+// the limiter is full.
+func (l *limiter) allow(key, fallback string, now time.Time) (bool, int64) {
 	v, ok := l.seen.Load(key)
 	if !ok {
-		v, _ = l.seen.LoadOrStore(key, new(limitEntry))
+		if l.keys.Load() >= limiterMaxKeys {
+			key = fallback
+		}
+		var loaded bool
+		v, loaded = l.seen.LoadOrStore(key, new(limitEntry))
+		if !loaded {
+			l.keys.Add(1)
+		}
 	}
 	e := v.(*limitEntry)
 	last := e.last.Load()
@@ -70,30 +82,51 @@ func (l *limiter) allow(key string, now time.Time) (bool, int64) {
 // the session did something the user must hear about. In Development (or
 // with Config.DebugHeader) the reason goes into the X-Crosssession-Debug
 // response header while the headers can still change; the log gets one
-// line per reason and origin per minute (per reason in Production).
+// line per reason and origin's site per minute (per reason in Production).
+// c is nil once the request is over.
 func (m *middleware) diagnose(c *gin.Context, code, origin, msg string) {
-	if m.debugHeader && c != nil && !c.Writer.Written() {
-		c.Writer.Header().Add(hDebug, headerSafe(code+": "+msg))
-	}
+	m.diagnoseFunc(c, code, origin, func() string { return msg })
+}
+
+// diagnoseFunc is diagnose with the message built only when a header or a
+// log line will show it: on a busy production server, at most once per
+// reason per minute.
+func (m *middleware) diagnoseFunc(c *gin.Context, code, origin string, msg func() string) {
+	header := m.debugHeader && c != nil && !c.Writer.Written()
 	key := code
-	if m.mode == Development {
-		key = code + " " + origin
+	if m.mode == Development && origin != "" {
+		key = code + " " + siteOf(clip(origin))
 	}
-	ok, suppressed := m.limit.allow(key, time.Now())
-	if !ok {
+	logIt, suppressed := m.limit.allow(key, code, time.Now())
+	if !header && !logIt {
+		return
+	}
+	text := msg()
+	if header {
+		c.Writer.Header().Add(hDebug, headerSafe(code+": "+text))
+	}
+	if !logIt {
 		return
 	}
 	attrs := []any{"reason", code}
 	if origin != "" {
-		attrs = append(attrs, "origin", origin)
+		attrs = append(attrs, "origin", clip(origin))
 	}
 	if c != nil {
-		attrs = append(attrs, "method", c.Request.Method, "path", c.Request.URL.Path)
+		attrs = append(attrs, "method", c.Request.Method, "path", clip(c.Request.URL.Path))
 	}
 	if suppressed > 0 {
 		attrs = append(attrs, "suppressed", suppressed)
 	}
-	m.logger().Warn("crosssession: "+msg, attrs...)
+	m.logger().Warn("crosssession: "+text, attrs...)
+}
+
+// clip bounds a client-supplied string quoted in diagnostics.
+func clip(s string) string {
+	if len(s) > maxOriginLen {
+		return s[:maxOriginLen] + "..."
+	}
+	return s
 }
 
 // headerSafe makes s a header value every browser shows as written:
@@ -118,16 +151,24 @@ func (m *middleware) diagnoseRequest(c *gin.Context, d decision) {
 	case d.action == actForbid:
 		m.diagnose(c, reasonCSRF, d.origin, fmt.Sprintf("%s refused with 403 (CSRF protection): Origin %q is not allowed "+
 			"and Sec-Fetch-Site is %q for host %q (%v); add the front end's origin to Config.Origins if it is yours",
-			r.Method, d.origin, r.Header.Get(hSecFetchSite), r.Host, d.csrf))
+			r.Method, clip(d.origin), clip(r.Header.Get(hSecFetchSite)), clip(r.Host), d.csrf))
 	case d.origin != "" && !d.allow && !sameOrigin(r, d.origin):
-		msg := fmt.Sprintf("origin %s is not allowed, so the response has no CORS headers and the browser hides it", d.origin)
-		if near := m.nearest(d.origin); near != "" {
-			msg += fmt.Sprintf("; did you mean %s?", near)
-			if siteOf(near) != siteOf(d.origin) {
-				msg += fmt.Sprintf(" The request came from %s, a different site, so cookies are not shared either", d.origin)
+		m.diagnoseFunc(c, reasonOriginNotAllowed, d.origin, func() string {
+			o := clip(d.origin)
+			msg := fmt.Sprintf("origin %s is not allowed, so the response has no CORS headers and the browser hides it", o)
+			// Suggestions name configured origins: only in Development, and
+			// only for near misses, so the allow-list is not handed out.
+			if m.mode != Development {
+				return msg
 			}
-		}
-		m.diagnose(c, reasonOriginNotAllowed, d.origin, msg)
+			if near := m.nearest(d.origin); near != "" {
+				msg += fmt.Sprintf("; did you mean %s?", near)
+				if siteOf(near) != siteOf(o) {
+					msg += fmt.Sprintf(" The request came from %s, a different site, so cookies are not shared either", o)
+				}
+			}
+			return msg
+		})
 	}
 }
 
@@ -216,9 +257,15 @@ func siteOf(origin string) string {
 	return scheme + "://" + host
 }
 
-// nearest returns the configured origin most like origin, or "".
+// nearest returns the configured origin most like origin, or "" when none
+// is a near miss: a loopback host swapped for another (localhost vs
+// 127.0.0.1) or a few characters off (a port typo, http vs https).
 func (m *middleware) nearest(origin string) string {
-	best, bestScore := "", 1<<30
+	const maxEdits = 3
+	if len(origin) > 100 {
+		return ""
+	}
+	best, bestScore := "", maxEdits+1
 	scheme, rest, _ := strings.Cut(origin, "://")
 	host, port := splitHostPort(rest)
 	for _, r := range m.rules {
@@ -238,7 +285,10 @@ func (m *middleware) nearest(origin string) string {
 				cand += ":" + p
 			}
 		}
-		score := distance(origin, cand)
+		score := maxEdits + 1
+		if d := len(cand) - len(origin); -maxEdits <= d && d <= maxEdits {
+			score = distance(origin, cand)
+		}
 		cs, crest, _ := strings.Cut(cand, "://")
 		ch, cp := splitHostPort(crest)
 		if isLoopbackHost(ch) && isLoopbackHost(host) && cs == scheme && cp == port {
@@ -247,9 +297,6 @@ func (m *middleware) nearest(origin string) string {
 		if score < bestScore {
 			best, bestScore = cand, score
 		}
-	}
-	if bestScore > len(origin)/2+2 {
-		return ""
 	}
 	return best
 }
@@ -280,19 +327,26 @@ func distance(a, b string) int {
 // warnings a reading of the browser rules finds, or the validation errors.
 func (c Config) Report() string {
 	cc, err := c.compile()
+	if err != nil {
+		var b strings.Builder
+		fmt.Fprintf(&b, "crosssession: %s policy\n  invalid:\n", c.Mode)
+		for line := range strings.SplitSeq(err.Error(), "\n") {
+			fmt.Fprintf(&b, "    %s\n", line)
+		}
+		return b.String()
+	}
+	return cc.report()
+}
+
+// report is Report for a valid, compiled Config.
+func (cc *compiled) report() string {
+	c := cc.cfg
 	var b strings.Builder
 	kind := "session"
 	if c.NoSession {
 		kind = "bearer (no session)"
 	}
 	fmt.Fprintf(&b, "crosssession: %s policy, %s\n", c.Mode, kind)
-	if err != nil {
-		fmt.Fprintf(&b, "  invalid:\n")
-		for line := range strings.SplitSeq(err.Error(), "\n") {
-			fmt.Fprintf(&b, "    %s\n", line)
-		}
-		return b.String()
-	}
 	var origins []string
 	for _, r := range cc.rules {
 		origins = append(origins, r.String())

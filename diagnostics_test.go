@@ -188,7 +188,7 @@ func TestDiagnostics(t *testing.T) {
 			name: "Production: logged, no header",
 			cfg:  prodCfg("https://app.example.com"),
 			r:    func(*app) *http.Request { return req("GET", "/plain", "Origin", "https://app.example.co") },
-			code: "origin-not-allowed", header: false, msg: "did you mean https://app.example.com?",
+			code: "origin-not-allowed", header: false, msg: "origin https://app.example.co is not allowed, so the response has no CORS headers",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
@@ -84,6 +85,7 @@ func (sc *sessionConfig) serve(c *gin.Context, d decision) {
 	c.Set(sessions.DefaultKey, s)
 	defer func() {
 		c.Writer = s.inner
+		s.done.Store(true)
 		if p := recover(); p != nil {
 			if _, ok := p.(storeUnavailable); !ok {
 				panic(p)
@@ -126,6 +128,11 @@ type reqSession struct {
 	setCookie bool  // this response carries the session cookie
 	storeErr  error // the store failed to load the session
 	failed    bool  // the response was replaced by an error: drop the handler's writes
+	ended     bool  // Logout ran: a later change starts a new session
+	// done is set when the request is over. gin reuses its Context and
+	// writer, so a goroutine still holding the session (through c.Copy())
+	// must no longer touch them: its changes are only logged.
+	done atomic.Bool
 }
 
 var _ sessions.Session = (*reqSession)(nil)
@@ -134,13 +141,21 @@ func (s *reqSession) session() *gsessions.Session {
 	if s.gs != nil {
 		return s.gs
 	}
-	if !s.committed {
+	done := s.done.Load()
+	if !s.committed && !done {
 		addVary(s.inner.Header(), varyCookie)
 	}
 	if s.cfg.store != nil {
 		gs, err := s.cfg.store.New(s.r, s.cfg.name)
 		if err != nil && !isDecodeError(err) {
 			s.storeErr = err
+			if done {
+				// Nothing can recover a panic in a goroutine: an empty
+				// session and a log line instead.
+				s.cfg.m.diagnose(nil, reasonStoreUnavailable, s.d.origin, "the session store failed: "+err.Error())
+				s.gs = gsessions.NewSession(s.cfg.store, s.cfg.name)
+				return s.gs
+			}
 			panic(storeUnavailable{err})
 		}
 		if gs == nil {
@@ -160,6 +175,12 @@ func (s *reqSession) session() *gsessions.Session {
 	s.gs = gs
 	ck, err := s.r.Cookie(s.cfg.name)
 	if err != nil {
+		return gs
+	}
+	if len(ck.Value) > browserMaxCookie {
+		// No browser sends a cookie this large; do not spend a decode
+		// (per key) on it.
+		s.undecodable(fmt.Errorf("cookie is %d bytes, over the browsers' limit of %d", len(ck.Value), browserMaxCookie))
 		return gs
 	}
 	var errs []error
@@ -183,7 +204,7 @@ func (s *reqSession) session() *gsessions.Session {
 }
 
 func (s *reqSession) undecodable(err error) {
-	s.cfg.m.diagnose(s.c, reasonCookieUndecodable, s.d.origin,
+	s.cfg.m.diagnose(s.ctx(), reasonCookieUndecodable, s.d.origin,
 		"the session cookie could not be read (tampered, expired, or signed with a key no longer in Config.Keys), "+
 			"so a fresh session was started: "+err.Error())
 }
@@ -201,8 +222,24 @@ func isDecodeError(err error) bool {
 
 var varyCookie = one(hCookie)
 
+// ctx is the request's Context while the request runs, nil after.
+func (s *reqSession) ctx() *gin.Context {
+	if s.done.Load() {
+		return nil
+	}
+	return s.c
+}
+
 func (s *reqSession) changed() {
 	s.dirty = true
+	if s.ended {
+		s.ended, s.opts = false, nil // a change after Logout starts a new session
+	}
+	if s.done.Load() {
+		s.cfg.m.diagnose(nil, reasonSavedAfterWrite, s.d.origin,
+			"the session was changed after the request ended (in a goroutine?), so the change is lost")
+		return
+	}
 	if s.committed || s.inner.Written() {
 		s.cfg.m.diagnose(s.c, reasonSavedAfterWrite, s.d.origin,
 			"the session was changed after the response was written, so the change is lost; "+
@@ -270,12 +307,14 @@ func (s *reqSession) Flashes(vars ...string) []any {
 }
 
 // Options changes the cookie for this response. Unlike gin-contrib/sessions,
-// zero fields keep the configured value instead of resetting it, Secure
-// and HttpOnly can only be turned on, and Partitioned is kept. MaxAge < 0
-// expires the cookie.
+// zero fields keep the configured value instead of resetting it (MaxAge 0
+// included), Secure and HttpOnly can only be turned on, and Partitioned is
+// kept. MaxAge < 0 expires the cookie; prefer Logout.
 func (s *reqSession) Options(o sessions.Options) {
 	opts := *s.options()
-	opts.MaxAge = o.MaxAge
+	if o.MaxAge != 0 {
+		opts.MaxAge = o.MaxAge
+	}
 	if o.Path != "" {
 		opts.Path = o.Path
 	}
@@ -497,8 +536,15 @@ func (w *sessionWriter) Flush() {
 	w.ResponseWriter.Flush()
 }
 
+// Hijack hands the connection over (WebSocket upgrades). Headers written
+// by the upgrader do not include the session cookie, so a changed session
+// is reported instead of silently lost.
 func (w *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.s.commit()
+	if w.s.dirty {
+		w.s.cfg.m.diagnose(w.s.c, reasonSavedAfterWrite, w.s.d.origin, "the session was changed before the "+
+			"connection was hijacked (WebSocket upgrade), so the change is lost; save it in an earlier request")
+	}
+	w.s.committed = true
 	return w.ResponseWriter.Hijack()
 }
 
@@ -530,20 +576,35 @@ func current(c *gin.Context) (*reqSession, error) {
 //
 // It returns an error if the route has no session or the store failed to
 // delete the old record (the new session is started anyway).
-func Login(c *gin.Context) error {
+func Login(c *gin.Context) (err error) {
 	s, err := current(c)
 	if err != nil {
 		return err
 	}
-	old := s.session()
-	if !old.IsNew && s.cfg.store != nil {
+	old, err := s.load()
+	if err == nil && !old.IsNew && s.cfg.store != nil {
 		err = s.deleteRecord(old)
 	}
 	gs := gsessions.NewSession(s.cfg.store, s.cfg.name)
 	gs.IsNew = true
-	s.gs = gs
+	s.gs, s.opts, s.ended = gs, nil, false
 	s.changed()
 	return err
+}
+
+// load is session() with a store failure returned instead of unwinding the
+// handler; the response still becomes a 503 (see commit).
+func (s *reqSession) load() (gs *gsessions.Session, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			su, ok := p.(storeUnavailable)
+			if !ok {
+				panic(p)
+			}
+			err = storeError{fmt.Errorf("crosssession: loading the session: %w", su.err)}
+		}
+	}()
+	return s.session(), nil
 }
 
 // Logout ends the session: its values are cleared, the server-side record
@@ -556,11 +617,14 @@ func Logout(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	gs := s.session()
+	gs, err := s.load()
+	if err != nil {
+		return err
+	}
 	clear(gs.Values)
 	opts := *s.options()
 	opts.MaxAge = -1
-	s.opts = &opts
+	s.opts, s.ended = &opts, true
 	s.dirty = true
 	return s.Save()
 }
