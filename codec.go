@@ -55,6 +55,13 @@ import (
 // than maxDepth, and allocates in proportion to the input (a container's
 // claimed length preallocates at most maxPrealloc elements). All strings of
 // a payload share one copy of it.
+//
+// Payloads without the version byte go to encoding/gob, which is not
+// hardened against adversarial input: a crafted 100-byte gob payload can
+// make it allocate gigabytes. That is no worse than securecookie's default
+// GobEncoder, and only a holder of the HMAC key can produce such a
+// payload; dropping the gob fallback would close it, at the price of
+// gob.Register'd values and cookies of the plain gob store.
 type sessionSerializer struct{}
 
 var _ securecookie.Serializer = sessionSerializer{}
@@ -293,6 +300,10 @@ func (d *decoder) byte() (byte, error) {
 
 // uvarint reads a minimal uvarint.
 func (d *decoder) uvarint() (uint64, error) {
+	if d.off < len(d.b) && d.b[d.off] < 0x80 {
+		d.off++
+		return uint64(d.b[d.off-1]), nil // the common one-byte case
+	}
 	var x uint64
 	for i, shift := 0, uint(0); i < binary.MaxVarintLen64; i, shift = i+1, shift+7 {
 		if d.off >= len(d.b) {
