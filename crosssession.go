@@ -81,6 +81,7 @@ type middleware struct {
 	// len == cap, so an append by later middleware copies instead of
 	// writing into memory shared between requests.
 	vOrigin, vPreflight         []string // Vary values
+	vBoth                       []string // both Vary values, len == cap == 2
 	vTrue                       []string
 	vMethods, vHeaders, vMaxAge []string
 	vExpose                     []string // nil when none
@@ -111,6 +112,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		vOrigin:     one("Origin"),
 		vPreflight:  one("Access-Control-Request-Method, Access-Control-Request-Headers"),
 		vTrue:       one("true"),
+		vBoth:       []string{"Origin", "Access-Control-Request-Method, Access-Control-Request-Headers"},
 		vMethods:    one(strings.Join(cc.methods, ", ")),
 		vHeaders:    one(strings.Join(cc.headers, ", ")),
 		vMaxAge:     one(strconv.Itoa(int(cc.maxAge.Seconds()))),
@@ -183,9 +185,10 @@ const (
 // and the compiled policy, so it is table-tested without a server.
 type decision struct {
 	action action
-	origin string // the Origin header, when there is exactly one
-	allow  bool   // origin is allowed: send CORS headers for it
-	csrf   error  // why actForbid
+	origin string   // the Origin header, when there is exactly one
+	allow  bool     // origin is allowed: send CORS headers for it
+	acao   []string // the ready Allow-Origin value of an exact entry, or nil
+	csrf   error    // why actForbid
 }
 
 // decide computes the decision for r. route is the matched route's last
@@ -196,7 +199,7 @@ func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath str
 	origins := r.Header[hOrigin]
 	if len(origins) == 1 {
 		d.origin = origins[0]
-		d.allow = m.origins.match(d.origin)
+		d.acao, d.allow = m.origins.lookup(d.origin)
 	}
 	if r.Method == http.MethodOptions && d.origin != "" && len(r.Header[hRequestMethod]) > 0 {
 		if isGroupPreflight(route) && !m.ownsRoute(fullPath) {
@@ -248,7 +251,8 @@ func (m *middleware) serve(c *gin.Context) {
 		p := m
 		if sub := m.subFor(c.Request.URL.Path); sub != nil {
 			p = sub // a Group nested in this one answers for its paths
-			d = decision{action: actPreflight, origin: d.origin, allow: sub.origins.match(d.origin)}
+			d = decision{action: actPreflight, origin: d.origin}
+			d.acao, d.allow = sub.origins.lookup(d.origin)
 		}
 		p.answerPreflight(c, d)
 		return
@@ -277,8 +281,13 @@ func (m *middleware) serve(c *gin.Context) {
 // the CORS headers; the session is never loaded.
 func (m *middleware) answerPreflight(c *gin.Context, d decision) {
 	h := c.Writer.Header()
-	addVary(h, m.vOrigin)
-	addVary(h, m.vPreflight)
+	// serve added Vary: Origin. When that was the only Vary value, both go
+	// in one prebuilt slice instead of an append.
+	if v := h[hVary]; len(v) == 1 && &v[0] == &m.vOrigin[0] {
+		h[hVary] = m.vBoth
+	} else {
+		addVary(h, m.vPreflight)
+	}
 	m.writeCORS(h, d, true)
 	if !d.allow {
 		m.diagnoseRequest(c, d)
@@ -311,8 +320,8 @@ func (m *middleware) writeCORS(h http.Header, d decision, preflight bool) {
 	if !d.allow {
 		return
 	}
-	if v, ok := m.origins.exact[d.origin]; ok {
-		h[hAllowOrigin] = v
+	if d.acao != nil {
+		h[hAllowOrigin] = d.acao
 	} else {
 		h[hAllowOrigin] = []string{d.origin}
 	}

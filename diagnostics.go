@@ -218,7 +218,11 @@ func sameSiteName(s http.SameSite) string {
 
 // sameOrigin reports whether origin is the request's own origin.
 func sameOrigin(r *http.Request, origin string) bool {
-	return r.Header.Get(hSecFetchSite) == "same-origin" || origin == requestScheme(r)+"://"+r.Host
+	if r.Header.Get(hSecFetchSite) == "same-origin" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(origin, requestScheme(r))
+	return ok && strings.HasPrefix(rest, "://") && rest[3:] == r.Host
 }
 
 // requestScheme is the scheme the browser used, as far as the server can

@@ -315,9 +315,20 @@ func compileOrigins(rules []originRule) *originSet {
 // match reports whether origin, the raw Origin header, is allowed. Anything
 // that is not byte-identical to a canonical browser origin is refused.
 func (s *originSet) match(origin string) bool {
-	if _, ok := s.exact[origin]; ok {
-		return true
+	_, ok := s.lookup(origin)
+	return ok
+}
+
+// lookup is match that also returns, for an exact entry, its ready
+// Access-Control-Allow-Origin value (nil for a pattern match).
+func (s *originSet) lookup(origin string) ([]string, bool) {
+	if v, ok := s.exact[origin]; ok {
+		return v, true
 	}
+	return nil, s.matchPattern(origin)
+}
+
+func (s *originSet) matchPattern(origin string) bool {
 	if len(origin) > maxOriginLen {
 		return false
 	}

@@ -366,14 +366,15 @@ func (s *reqSession) Save() error {
 // this response so the browser gets exactly one.
 func (s *reqSession) save() error {
 	gs := s.session()
-	opts := *s.options()
-	gs.Options = &opts
+	opts := s.options()
 	h := s.inner.Header()
 	if old := h[hSetCookie]; len(old) > 0 {
 		prefix := s.cfg.name + "="
 		h[hSetCookie] = slices.DeleteFunc(slices.Clone(old), func(v string) bool { return strings.HasPrefix(v, prefix) })
 	}
 	if s.cfg.store != nil {
+		o := *opts // the store may keep it: its own copy
+		gs.Options = &o
 		if err := s.cfg.store.Save(s.r, s.inner, gs); err != nil {
 			return storeError{fmt.Errorf("crosssession: saving session %q: %w", s.cfg.name, err)}
 		}
@@ -391,7 +392,7 @@ func (s *reqSession) save() error {
 			return tooLargeError{s.tooLarge(n, gs.Values)}
 		}
 	}
-	http.SetCookie(s.inner, gsessions.NewCookie(s.cfg.name, value, &opts))
+	http.SetCookie(s.inner, gsessions.NewCookie(s.cfg.name, value, opts))
 	s.dirty, s.setCookie = false, true
 	return nil
 }
