@@ -575,9 +575,10 @@ func current(c *gin.Context) (*reqSession, error) {
 //	if err := crosssession.Login(c); err != nil { ... }
 //	sessions.Default(c).Set("user", id)
 //
-// It returns an error if the route has no session or the store failed to
-// delete the old record (the new session is started anyway).
-func Login(c *gin.Context) (err error) {
+// It returns an error if the route has no session, or the store failed to
+// load or delete the old session; the new session is started anyway, and
+// when the store is down the response becomes a 503.
+func Login(c *gin.Context) error {
 	s, err := current(c)
 	if err != nil {
 		return err
