@@ -73,6 +73,7 @@ type middleware struct {
 	sess        *sessionConfig // nil with NoSession
 	log         *slog.Logger   // nil: slog.Default()
 	group       bool           // created by Group
+	pos         int            // a Group's index in its routes' handler chains
 	base        string         // a Group's base path
 	ownRoutes   [2]string      // the preflight routes a Group registered; empty otherwise
 	subs        []*middleware  // Groups nested under ownRoutes, longest base first
@@ -234,10 +235,13 @@ func isSafe(method string) bool {
 // handle is the gin adapter around decide, for New.
 func (m *middleware) handle(c *gin.Context) { m.serve(c) }
 
-// handleGroup is the same for Group. A distinct method, so that an
-// engine-level policy can tell from the handler chain that a Group's
-// policy follows it (see laterGroup).
+// handleGroup is the same for a Group with a session, handleBearerGroup for
+// one without. Distinct methods, so that a policy can tell from the
+// handler chain whether a session Group (which applies its own CSRF check)
+// follows it (see defersTo).
 func (m *middleware) handleGroup(c *gin.Context) { m.serve(c) }
+
+func (m *middleware) handleBearerGroup(c *gin.Context) { m.serve(c) }
 
 func (m *middleware) serve(c *gin.Context) {
 	d := m.decide(c.Request, c.Handler(), c.FullPath())
@@ -258,7 +262,11 @@ func (m *middleware) serve(c *gin.Context) {
 		return
 	case actForbid:
 		if m.defersTo(c) {
-			d.action = actNext // a more specific Group decides, and applies its own check
+			// A session Group later in this route's chain decides the CORS
+			// headers, the CSRF check and the session: pass the request on
+			// untouched.
+			c.Next()
+			return
 		}
 	}
 	m.writeCORS(h, d, false)

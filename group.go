@@ -33,6 +33,8 @@ import (
 //     group's routes answer its preflights with its policy. Create the
 //     enclosing group first; the other order panics with that advice.
 //
+// Create Groups before serving requests, as with gin's own routes.
+//
 // Policies may be stacked: an engine-level [New] (typically [Bearer]) with
 // Groups under it. On a group's routes the innermost group's policy decides
 // the CORS headers (one Access-Control-Allow-Origin, never two) and the CSRF
@@ -41,18 +43,28 @@ import (
 func Group(r gin.IRouter, relativePath string, cfg Config, handlers ...gin.HandlerFunc) *gin.RouterGroup {
 	m := mustCompile(cfg)
 	m.group = true
-	g := r.Group(relativePath, append([]gin.HandlerFunc{m.handleGroup}, handlers...)...)
+	h := m.handleGroup
+	if m.sess == nil {
+		h = m.handleBearerGroup
+	}
+	g := r.Group(relativePath, append([]gin.HandlerFunc{h}, handlers...)...)
 	m.base = g.BasePath()
+	m.pos = len(g.Handlers) - 1 - len(handlers)
 	eng := engineOf(g)
-	groupHandlerName.Store(handlerName(m.handleGroup))
+	if eng.Value() == nil {
+		panic("crosssession: Group: cannot find the gin engine of the group (gin changed its RouterGroup)")
+	}
+	if chainNames.Load() == nil {
+		chainNames.Store(&handlerNames{group: handlerName(m.handleGroup), new: handlerName(m.handle)})
+	}
 
 	groups.Lock()
 	defer groups.Unlock()
 	var enclosing *groupEntry
 	live := groups.list[:0]
 	for _, e := range groups.list {
-		if e.g.Value() == nil {
-			continue // the group and its engine are gone
+		if e.engine.Value() == nil {
+			continue // the engine and its groups are gone
 		}
 		live = append(live, e)
 		if e.engine == eng && under(m.base, e.m.base) && (enclosing == nil || len(e.m.base) > len(enclosing.m.base)) {
@@ -60,7 +72,7 @@ func Group(r gin.IRouter, relativePath string, cfg Config, handlers ...gin.Handl
 		}
 	}
 	groups.list = live
-	entry := &groupEntry{g: weak.Make(g), engine: eng, m: m, owner: m}
+	entry := &groupEntry{engine: eng, m: m, owner: m}
 	if enclosing != nil {
 		owner := enclosing.owner
 		owner.subs = append(owner.subs, m)
@@ -74,29 +86,30 @@ func Group(r gin.IRouter, relativePath string, cfg Config, handlers ...gin.Handl
 }
 
 // groups records every Group, so a nested one can find the group whose
-// catch-all route already covers its paths. Entries hold the group weakly:
-// a collected engine's groups drop out, and a new engine at a reused
-// address is never mistaken for it.
+// catch-all route already covers its paths. Entries hold their engine
+// weakly: a collected engine's groups drop out, and a new engine at a
+// reused address is never mistaken for it (weak pointers compare by
+// object, not address).
 var groups struct {
 	sync.Mutex
 	list []*groupEntry
 }
 
 type groupEntry struct {
-	g      weak.Pointer[gin.RouterGroup]
-	engine uintptr     // identity of the group's engine
+	engine weak.Pointer[gin.Engine]
 	m      *middleware // the group's policy
 	owner  *middleware // the policy whose routes answer this group's preflights
 }
 
-// engineOf returns the identity of g's engine. gin does not export a
-// group's engine, so the field is read by reflection; gintest pins it.
-func engineOf(g *gin.RouterGroup) uintptr {
+// engineOf returns g's engine, weakly. gin does not export a group's
+// engine, so the unexported field is read by reflection (read only; a
+// test pins the field).
+func engineOf(g *gin.RouterGroup) weak.Pointer[gin.Engine] {
 	f := reflect.ValueOf(g).Elem().FieldByName("engine")
-	if !f.IsValid() || f.Kind() != reflect.Pointer {
-		return 0
+	if !f.IsValid() || f.Type() != reflect.TypeFor[*gin.Engine]() || f.IsNil() {
+		return weak.Pointer[gin.Engine]{}
 	}
-	return f.Pointer()
+	return weak.Make((*gin.Engine)(f.UnsafePointer()))
 }
 
 // under reports whether p is base or a path below it.
@@ -108,7 +121,7 @@ func under(p, base string) bool {
 // registerPreflightRoutes adds the OPTIONS routes of a Group and returns
 // their patterns. gin's conflict panic is replaced by one that says what to
 // do.
-func registerPreflightRoutes(g *gin.RouterGroup, base string, eng uintptr) (routes [2]string) {
+func registerPreflightRoutes(g *gin.RouterGroup, base string, eng weak.Pointer[gin.Engine]) (routes [2]string) {
 	defer func() {
 		if p := recover(); p != nil {
 			advice := "remove your own OPTIONS routes there: crosssession answers preflights"
@@ -132,14 +145,33 @@ func registerPreflightRoutes(g *gin.RouterGroup, base string, eng uintptr) (rout
 }
 
 // subFor returns the Group nested under m whose base is the longest prefix
-// of p, or nil.
+// of the request path p, or nil. Bases may hold gin parameters (":id"
+// matches one segment, "*x" the rest).
 func (m *middleware) subFor(p string) *middleware {
 	for _, s := range m.subs {
-		if under(p, s.base) {
+		if matchBase(p, s.base) {
 			return s
 		}
 	}
 	return nil
+}
+
+// matchBase reports whether path p is base (a gin route pattern) or below it.
+func matchBase(p, base string) bool {
+	ps := strings.Split(strings.Trim(p, "/"), "/")
+	bs := strings.Split(strings.Trim(base, "/"), "/")
+	if bs[0] == "" {
+		return true // the root group
+	}
+	for i, b := range bs {
+		if strings.HasPrefix(b, "*") {
+			return true
+		}
+		if i >= len(ps) || ps[i] == "" || (!strings.HasPrefix(b, ":") && ps[i] != b) {
+			return false
+		}
+	}
+	return true
 }
 
 // groupPreflight ends the OPTIONS routes that Group registers. The group's
@@ -155,23 +187,38 @@ func isGroupPreflight(h gin.HandlerFunc) bool {
 	return h != nil && reflect.ValueOf(h).Pointer() == groupPreflightPC
 }
 
-// groupHandlerName is the name gin reports for a Group's middleware, set by
-// the first Group (a package-level initializer would be an initialization
-// cycle through serve).
-var groupHandlerName atomic.Value // string
+// handlerNames are the names gin reports for the middleware of New and of
+// a session Group, stored by the first Group (a package-level initializer
+// would be an initialization cycle through serve).
+type handlerNames struct{ group, new string }
+
+var chainNames atomic.Pointer[handlerNames]
 
 func handlerName(h gin.HandlerFunc) string {
 	return runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name()
 }
 
-// defersTo reports whether a more specific policy follows m in the chain of
-// this request and should decide instead of m refusing it: a Group nested
-// under m, or, for an engine-level policy, any Group. Only called on the
-// refusal path: HandlerNames allocates.
+// defersTo reports whether m, about to refuse a request (CSRF), should let
+// a session Group that comes after it in this route's chain decide
+// instead: that group applies its own allow-list and check. A Group knows
+// its index in the chain; a policy made by New looks after the last one in
+// the chain. A Bearer Group never takes over (it has no CSRF check). Only
+// called on the refusal path: HandlerNames allocates.
 func (m *middleware) defersTo(c *gin.Context) bool {
-	if m.group {
-		return m.subFor(c.FullPath()) != nil
+	n := chainNames.Load()
+	if n == nil {
+		return false // no Group exists
 	}
-	name, _ := groupHandlerName.Load().(string)
-	return name != "" && slices.Contains(c.HandlerNames(), name)
+	chain := c.HandlerNames()
+	from := 0
+	if m.group {
+		from = m.pos + 1
+	} else {
+		for i, name := range chain {
+			if name == n.new {
+				from = i + 1
+			}
+		}
+	}
+	return from < len(chain) && slices.Contains(chain[from:], n.group)
 }

@@ -85,9 +85,10 @@ func (sc *sessionConfig) serve(c *gin.Context, d decision) {
 	c.Set(sessions.DefaultKey, s)
 	defer func() {
 		c.Writer = s.inner
-		s.done.Store(true)
 		if p := recover(); p != nil {
 			if _, ok := p.(storeUnavailable); !ok {
+				s.committed = true
+				s.done.Store(true)
 				panic(p)
 			}
 			// The store failed while a handler used the session: answer
@@ -97,6 +98,8 @@ func (sc *sessionConfig) serve(c *gin.Context, d decision) {
 			s.commit()
 			c.Abort()
 		}
+		s.committed = true
+		s.done.Store(true)
 	}()
 	c.Next()
 	if !s.inner.Written() {
@@ -233,7 +236,11 @@ func (s *reqSession) ctx() *gin.Context {
 func (s *reqSession) changed() {
 	s.dirty = true
 	if s.ended {
-		s.ended, s.opts = false, nil // a change after Logout starts a new session
+		// A change after Logout starts a new session, with a new ID where
+		// the store has IDs: never the old one again.
+		fresh := gsessions.NewSession(s.cfg.store, s.cfg.name)
+		fresh.IsNew, fresh.Values = true, s.gs.Values
+		s.gs, s.ended, s.opts = fresh, false, nil
 	}
 	if s.done.Load() {
 		s.cfg.m.diagnose(nil, reasonSavedAfterWrite, s.d.origin,
@@ -350,7 +357,7 @@ func (s *reqSession) Save() error {
 	if !s.dirty {
 		return nil
 	}
-	if s.committed || s.inner.Written() {
+	if s.done.Load() || s.committed || s.inner.Written() {
 		return errSaveAfterWrite
 	}
 	err := s.save()
@@ -490,9 +497,19 @@ func (s *reqSession) fail(status int, code, msg string) {
 	if s.inner.Written() {
 		return
 	}
+	// Keep only what describes this error response: the handler's caching,
+	// encoding, validators, redirects and cookies described a success.
 	h := s.inner.Header()
-	h.Del("Content-Length")
+	for k := range h {
+		if k != hVary && k != hDebug && !strings.HasPrefix(k, "Access-Control-") {
+			delete(h, k)
+		}
+	}
 	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	if status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", "5")
+	}
 	s.inner.WriteHeader(status)
 	body := `{"error":"session could not be saved"}`
 	if status == http.StatusServiceUnavailable {
