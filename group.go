@@ -36,10 +36,12 @@ import (
 // Create Groups before serving requests, as with gin's own routes.
 //
 // Policies may be stacked: an engine-level [New] (typically [Bearer]) with
-// Groups under it. On a group's routes the innermost group's policy decides
-// the CORS headers (one Access-Control-Allow-Origin, never two) and the CSRF
-// check; an outer policy with a session still applies its CSRF check only
-// where no group follows it.
+// Groups under it, or Groups inside Groups. On a group's routes the
+// innermost group's policy decides the CORS headers (one
+// Access-Control-Allow-Origin, never two). A policy with a session that
+// would refuse an unsafe cross-origin request (CSRF) lets a session Group
+// that comes after it in the route's chain decide instead; a Bearer Group
+// never overrides an outer policy's CSRF check.
 func Group(r gin.IRouter, relativePath string, cfg Config, handlers ...gin.HandlerFunc) *gin.RouterGroup {
 	m := mustCompile(cfg)
 	m.group = true
