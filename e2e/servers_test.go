@@ -122,7 +122,8 @@ func frontend(name string) http.Handler {
 // that reaches it.
 type testAPI struct {
 	origin    string
-	transfers atomic.Int64
+	transfers atomic.Int64 // /transfer handler runs
+	refused   atomic.Int64 // POST /transfer requests that reached the server and were answered 403
 }
 
 func startAPI(t *testing.T, cfg crosssession.Config, scheme, host string) *testAPI {
@@ -130,6 +131,14 @@ func startAPI(t *testing.T, cfg crosssession.Config, scheme, host string) *testA
 	cfg.Logger = testLogger(t)
 	a := &testAPI{}
 	r := gin.New()
+	// Server-side evidence of what reached the API, independent of which
+	// DevTools events the browser delivered in time.
+	r.Use(func(c *gin.Context) {
+		c.Next()
+		if c.Request.Method == http.MethodPost && c.Request.URL.Path == "/transfer" && c.Writer.Status() == http.StatusForbidden {
+			a.refused.Add(1)
+		}
+	})
 	r.Use(crosssession.New(cfg))
 	r.POST("/login", func(c *gin.Context) {
 		var body struct {
