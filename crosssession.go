@@ -222,7 +222,14 @@ func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath str
 	return d
 }
 
-var errMultipleOrigins = errors.New("more than one Origin header")
+var (
+	errMultipleOrigins = errors.New("more than one Origin header")
+	errSharedCookie    = errors.New("an enclosing policy refuses this origin and shares this policy's session cookie (same name and key)")
+)
+
+// refusedKey holds, in the gin context, a policy that refused a request
+// and deferred to a later Group.
+const refusedKey = "github.com/crosssession/crosssession/refused"
 
 func (m *middleware) ownsRoute(fullPath string) bool {
 	return fullPath != "" && (fullPath == m.ownRoutes[0] || fullPath == m.ownRoutes[1])
@@ -264,9 +271,22 @@ func (m *middleware) serve(c *gin.Context) {
 		if m.defersTo(c) {
 			// A session Group later in this route's chain decides the CORS
 			// headers, the CSRF check and the session: pass the request on
-			// untouched.
+			// untouched. If that group uses this policy's cookie, it would
+			// read this policy's session, so it must refuse too (see below).
+			if m.sess != nil {
+				c.Set(refusedKey, m)
+			}
 			c.Next()
 			return
+		}
+	case actNext:
+		// An outer policy refused this request and deferred to this Group;
+		// with the same cookie the session is the outer policy's, so its
+		// refusal stands.
+		if m.sess != nil && d.origin != "" && !isSafe(c.Request.Method) {
+			if outer, ok := c.Get(refusedKey); ok && outer.(*middleware).sess.shares(m.sess) {
+				d.action, d.csrf = actForbid, errSharedCookie
+			}
 		}
 	}
 	m.writeCORS(h, d, false)

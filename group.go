@@ -33,7 +33,13 @@ import (
 //     group's routes answer its preflights with its policy. Create the
 //     enclosing group first; the other order panics with that advice.
 //
-// Create Groups before serving requests, as with gin's own routes.
+// Create Groups before serving requests, as with gin's own routes. Register
+// a nested group's routes on the nested group: a route added to the outer
+// group under the nested group's path gets the outer policy for the request
+// but the nested one's for its preflight. Nested session policies should use
+// different cookie names; with the same name, the inner policy cannot admit
+// an unsafe request the outer refuses, since it would act on the outer
+// policy's session.
 //
 // Policies may be stacked: an engine-level [New] (typically [Bearer]) with
 // Groups under it, or Groups inside Groups. On a group's routes the
@@ -212,7 +218,7 @@ func (m *middleware) defersTo(c *gin.Context) bool {
 		return false // no Group exists
 	}
 	chain := c.HandlerNames()
-	from := 0
+	from := len(chain) // not found in the chain (wrapped in a closure): never defer
 	if m.group {
 		from = m.pos + 1
 	} else {

@@ -30,6 +30,24 @@ type sessionConfig struct {
 	codecs []securecookie.Codec
 	store  gsessions.Store
 	ser    securecookie.Serializer // how values are encoded, for Set-time checks
+	keyIDs [][32]byte              // SHA-256 of each key, to tell whether two policies read each other's cookies
+}
+
+// shares reports whether two policies read the same session: the same
+// cookie name with a common key, or the same external store.
+func (sc *sessionConfig) shares(o *sessionConfig) bool {
+	if sc == nil || o == nil || sc.name != o.name {
+		return false
+	}
+	if sc.store != nil || o.store != nil {
+		return sc.store == o.store || sc.store == nil || o.store == nil
+	}
+	for _, a := range sc.keyIDs {
+		if slices.Contains(o.keyIDs, a) {
+			return true
+		}
+	}
+	return false
 }
 
 func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middleware) *sessionConfig {
@@ -54,6 +72,7 @@ func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middlewa
 	sc.ser = sessionSerializer{}
 	for _, key := range keys {
 		sc.codecs = append(sc.codecs, newCodec(key, sc.opts.MaxAge))
+		sc.keyIDs = append(sc.keyIDs, sha256.Sum256(key))
 	}
 	return sc
 }
