@@ -436,25 +436,15 @@ func (d *decoder) value(tag byte, depth int) (any, error) {
 		}
 		switch tag {
 		case tagInt:
-			if int64(int(x)) == x {
-				return int(x), nil
-			}
+			return narrow[int](x)
 		case tagInt8:
-			if int64(int8(x)) == x {
-				return int8(x), nil
-			}
+			return narrow[int8](x)
 		case tagInt16:
-			if int64(int16(x)) == x {
-				return int16(x), nil
-			}
+			return narrow[int16](x)
 		case tagInt32:
-			if int64(int32(x)) == x {
-				return int32(x), nil
-			}
-		default:
-			return x, nil
+			return narrow[int32](x)
 		}
-		return nil, errCodecRange
+		return x, nil
 	case tagUint, tagUint8, tagUint16, tagUint32, tagUint64:
 		x, err := d.uvarint()
 		if err != nil {
@@ -462,25 +452,15 @@ func (d *decoder) value(tag byte, depth int) (any, error) {
 		}
 		switch tag {
 		case tagUint:
-			if uint64(uint(x)) == x {
-				return uint(x), nil
-			}
+			return narrow[uint](x)
 		case tagUint8:
-			if uint64(uint8(x)) == x {
-				return uint8(x), nil
-			}
+			return narrow[uint8](x)
 		case tagUint16:
-			if uint64(uint16(x)) == x {
-				return uint16(x), nil
-			}
+			return narrow[uint16](x)
 		case tagUint32:
-			if uint64(uint32(x)) == x {
-				return uint32(x), nil
-			}
-		default:
-			return x, nil
+			return narrow[uint32](x)
 		}
-		return nil, errCodecRange
+		return x, nil
 	case tagFloat32:
 		p, err := d.fixed(4)
 		if err != nil {
@@ -543,6 +523,15 @@ func (d *decoder) value(tag byte, depth int) (any, error) {
 		return d.anyMap(depth+1, nil)
 	}
 	return nil, errCodecTag
+}
+
+// narrow converts a decoded 64-bit integer to the width it was encoded
+// from, refusing a value that does not fit (the payload is malformed).
+func narrow[T int | int8 | int16 | int32 | uint | uint8 | uint16 | uint32, X int64 | uint64](x X) (any, error) {
+	if X(T(x)) != x {
+		return nil, errCodecRange
+	}
+	return T(x), nil
 }
 
 // time reads a time.Time written by appendTime.
