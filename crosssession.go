@@ -156,21 +156,22 @@ func (m *middleware) logger() *slog.Logger {
 
 // Header names, in canonical form so they index http.Header directly.
 const (
-	hOrigin          = "Origin"
-	hRequestMethod   = "Access-Control-Request-Method"
-	hAllowOrigin     = "Access-Control-Allow-Origin"
-	hAllowCreds      = "Access-Control-Allow-Credentials"
-	hAllowMethods    = "Access-Control-Allow-Methods"
-	hAllowHeaders    = "Access-Control-Allow-Headers"
-	hMaxAge          = "Access-Control-Max-Age"
-	hExposeHeaders   = "Access-Control-Expose-Headers"
-	hVary            = "Vary"
-	hSecFetchSite    = "Sec-Fetch-Site"
-	hCookie          = "Cookie"
-	hSetCookie       = "Set-Cookie"
-	hDebug           = "X-Crosssession-Debug"
-	hContentTypeText = "text/plain; charset=utf-8"
+	hOrigin        = "Origin"
+	hRequestMethod = "Access-Control-Request-Method"
+	hAllowOrigin   = "Access-Control-Allow-Origin"
+	hAllowCreds    = "Access-Control-Allow-Credentials"
+	hAllowMethods  = "Access-Control-Allow-Methods"
+	hAllowHeaders  = "Access-Control-Allow-Headers"
+	hMaxAge        = "Access-Control-Max-Age"
+	hExposeHeaders = "Access-Control-Expose-Headers"
+	hVary          = "Vary"
+	hSecFetchSite  = "Sec-Fetch-Site"
+	hCookie        = "Cookie"
+	hSetCookie     = "Set-Cookie"
+	hDebug         = "X-Crosssession-Debug"
 )
+
+const contentTypeText = "text/plain; charset=utf-8"
 
 // action is what the middleware does with a request.
 type action uint8
@@ -295,7 +296,7 @@ func (m *middleware) serve(c *gin.Context) {
 	}
 	if d.action == actForbid {
 		c.Abort()
-		c.Data(http.StatusForbidden, hContentTypeText, m.vForbidden)
+		c.Data(http.StatusForbidden, contentTypeText, m.vForbidden)
 		return
 	}
 	if m.sess == nil {
@@ -333,8 +334,8 @@ func (m *middleware) answerPreflight(c *gin.Context, d decision) {
 // undone by a wrapper; it matches wildcards by bare prefix/suffix and
 // compiles regular-expression origins on every request. gincontrib_test.go
 // pins each of these, so an upstream fix shows up as a failing test. The
-// header set below is the one gin-contrib/cors would send for an allowed
-// origin, built once in New.
+// headers below are the ones gin-contrib/cors sends for an allowed origin,
+// with values built once in New.
 
 // writeCORS sets the CORS response headers for d. When an engine-level
 // policy already wrote CORS headers (stacking), they are replaced, never

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -374,14 +375,15 @@ func (cc *compiled) report() string {
 	}
 	fmt.Fprintf(&b, "  preflight: 204, Access-Control-Max-Age %d, methods %s, headers %s\n",
 		int(cc.maxAge.Seconds()), strings.Join(cc.methods, ", "), strings.Join(cc.headers, ", "))
-	for _, w := range c.warnings(cc) {
+	for _, w := range cc.warnings() {
 		fmt.Fprintf(&b, "  warning:   %s\n", w)
 	}
 	return b.String()
 }
 
 // warnings reads a valid config against the browser rules.
-func (c Config) warnings(cc *compiled) []string {
+func (cc *compiled) warnings() []string {
+	c := cc.cfg
 	var ws []string
 	if c.PreflightMaxAge > maxPreflightAge {
 		ws = append(ws, fmt.Sprintf("PreflightMaxAge %v is above Chromium's cap of 2h; 7200 is sent", c.PreflightMaxAge))
@@ -400,7 +402,7 @@ func (c Config) warnings(cc *compiled) []string {
 			"sent to the other; open the front end and the API under the same name")
 	}
 	if c.NoSession {
-		if !containsFold(cc.headers, "Authorization") {
+		if !slices.ContainsFunc(cc.headers, func(h string) bool { return strings.EqualFold(h, "Authorization") }) {
 			ws = append(ws, "AllowHeaders lacks Authorization, so bearer-token requests fail their preflight")
 		}
 		return ws
@@ -440,13 +442,4 @@ func (c Config) warnings(cc *compiled) []string {
 		ws = append(ws, "the cookie is Secure: Safari does not store Secure cookies from http://localhost")
 	}
 	return ws
-}
-
-func containsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
 }

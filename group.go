@@ -75,7 +75,7 @@ func Group(r gin.IRouter, relativePath string, cfg Config, handlers ...gin.Handl
 			continue // the engine and its groups are gone
 		}
 		live = append(live, e)
-		if e.engine == eng && under(m.base, e.m.base) && (enclosing == nil || len(e.m.base) > len(enclosing.m.base)) {
+		if e.engine == eng && matchBase(m.base, e.m.base) && (enclosing == nil || len(e.m.base) > len(enclosing.m.base)) {
 			enclosing = e
 		}
 	}
@@ -120,12 +120,6 @@ func engineOf(g *gin.RouterGroup) weak.Pointer[gin.Engine] {
 	return weak.Make((*gin.Engine)(f.UnsafePointer()))
 }
 
-// under reports whether p is base or a path below it.
-func under(p, base string) bool {
-	base = strings.TrimSuffix(base, "/")
-	return p == base || strings.HasPrefix(p, base+"/")
-}
-
 // registerPreflightRoutes adds the OPTIONS routes of a Group and returns
 // their patterns. gin's conflict panic is replaced by one that says what to
 // do.
@@ -134,7 +128,7 @@ func registerPreflightRoutes(g *gin.RouterGroup, base string, eng weak.Pointer[g
 		if p := recover(); p != nil {
 			advice := "remove your own OPTIONS routes there: crosssession answers preflights"
 			for _, e := range groups.list {
-				if e.engine == eng && under(e.m.base, base) && e.m.base != base {
+				if e.engine == eng && matchBase(e.m.base, base) && e.m.base != base {
 					advice = fmt.Sprintf("create this Group before the Group %q inside it", e.m.base)
 				}
 			}
@@ -164,7 +158,8 @@ func (m *middleware) subFor(p string) *middleware {
 	return nil
 }
 
-// matchBase reports whether path p is base (a gin route pattern) or below it.
+// matchBase reports whether path p is base (a gin route pattern) or below
+// it. p may itself be a pattern: the registry compares group bases with it.
 func matchBase(p, base string) bool {
 	ps := strings.Split(strings.Trim(p, "/"), "/")
 	bs := strings.Split(strings.Trim(base, "/"), "/")

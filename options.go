@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-contrib/sessions"
+	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -233,7 +234,7 @@ func (c Config) compile() (*compiled, error) {
 		switch up := strings.ToUpper(m); {
 		case m == "*":
 			add("AllowMethods contains %q, which browsers read as a method named * when credentials are on; list the methods", m)
-		case !isToken(m):
+		case !httpguts.ValidHeaderFieldName(m):
 			add("AllowMethods contains %q, which is not a method name", m)
 		case up == "CONNECT" || up == "TRACE" || up == "TRACK":
 			add("AllowMethods contains %q, which browsers never send (a forbidden method)", m)
@@ -250,7 +251,7 @@ func (c Config) compile() (*compiled, error) {
 			switch {
 			case h == "*":
 				add("%s contains %q, which browsers read as a header named * when credentials are on; list the headers", field, h)
-			case !isToken(h):
+			case !httpguts.ValidHeaderFieldName(h):
 				add("%s contains %q, which is not a header name", field, h)
 			}
 		}
@@ -362,18 +363,4 @@ func (c Config) compileCookie(add func(string, ...any)) Cookie {
 		add("%s is Insecure in Production; session cookies must be Secure (browsers accept Secure on http://localhost too)", name)
 	}
 	return k
-}
-
-// isToken reports whether s is an RFC 9110 token (a method or header name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }

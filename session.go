@@ -482,26 +482,25 @@ func (s *reqSession) commit() {
 		return
 	}
 	s.committed = true
+	var err error
 	if s.storeErr != nil {
-		s.fail(http.StatusServiceUnavailable, reasonStoreUnavailable,
-			"the session store failed, so the request was answered with 503: "+s.storeErr.Error())
-		return
+		err = storeError{s.storeErr}
+	} else if s.dirty {
+		err = s.save()
 	}
-	if s.dirty {
-		if err := s.save(); err != nil {
-			msg := strings.TrimPrefix(err.Error(), "crosssession: ")
-			switch {
-			case errors.As(err, new(storeError)):
-				s.fail(http.StatusServiceUnavailable, reasonStoreUnavailable,
-					"the session store failed, so the request was answered with 503: "+msg)
-			case errors.As(err, new(tooLargeError)):
-				s.fail(http.StatusInternalServerError, "", msg)
-			default:
-				s.fail(http.StatusInternalServerError, reasonUnencodable, "the session was not saved, so the "+
-					"request was answered with 500: "+msg)
-			}
-			return
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "crosssession: ")
+		switch {
+		case errors.As(err, new(storeError)):
+			s.fail(http.StatusServiceUnavailable, reasonStoreUnavailable,
+				"the session store failed, so the request was answered with 503: "+msg)
+		case errors.As(err, new(tooLargeError)):
+			s.fail(http.StatusInternalServerError, "", msg) // diagnosed where it was found
+		default:
+			s.fail(http.StatusInternalServerError, reasonUnencodable, "the session was not saved, so the "+
+				"request was answered with 500: "+msg)
 		}
+		return
 	}
 	s.cfg.m.checkResponse(s)
 }
