@@ -81,8 +81,11 @@ type middleware struct {
 	// Header values built once. Each is a one-element slice with
 	// len == cap, so an append by later middleware copies instead of
 	// writing into memory shared between requests.
-	vOrigin, vPreflight         []string // Vary values
-	vBoth                       []string // both Vary values, len == cap == 2
+	vOrigin, vPreflight, vCookie []string // Vary values
+	// vBoth and vOriginCookie are Origin followed by the preflight or the
+	// Cookie value (len == cap == 2), for the common case where no other
+	// middleware set Vary.
+	vBoth, vOriginCookie        []string
 	vTrue                       []string
 	vMethods, vHeaders, vMaxAge []string
 	vExpose                     []string // nil when none
@@ -103,21 +106,23 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		return nil, err
 	}
 	m := &middleware{
-		mode:        cfg.Mode,
-		rules:       cc.rules,
-		origins:     compileOrigins(cc.rules),
-		debugHeader: cfg.Mode == Development || cfg.DebugHeader,
-		limit:       limiter{every: diagnosticsLogEvery},
-		credentials: !cfg.NoSession,
-		log:         cfg.Logger,
-		vOrigin:     one("Origin"),
-		vPreflight:  one("Access-Control-Request-Method, Access-Control-Request-Headers"),
-		vTrue:       one("true"),
-		vBoth:       []string{"Origin", "Access-Control-Request-Method, Access-Control-Request-Headers"},
-		vMethods:    one(strings.Join(cc.methods, ", ")),
-		vHeaders:    one(strings.Join(cc.headers, ", ")),
-		vMaxAge:     one(strconv.Itoa(int(cc.maxAge.Seconds()))),
-		vForbidden:  []byte("crosssession: cross-origin request refused: the Origin is not allowed to change state here\n"),
+		mode:          cfg.Mode,
+		rules:         cc.rules,
+		origins:       compileOrigins(cc.rules),
+		debugHeader:   cfg.Mode == Development || cfg.DebugHeader,
+		limit:         limiter{every: diagnosticsLogEvery},
+		credentials:   !cfg.NoSession,
+		log:           cfg.Logger,
+		vOrigin:       one("Origin"),
+		vPreflight:    one("Access-Control-Request-Method, Access-Control-Request-Headers"),
+		vTrue:         one("true"),
+		vBoth:         []string{"Origin", "Access-Control-Request-Method, Access-Control-Request-Headers"},
+		vCookie:       one(hCookie),
+		vOriginCookie: []string{"Origin", hCookie},
+		vMethods:      one(strings.Join(cc.methods, ", ")),
+		vHeaders:      one(strings.Join(cc.headers, ", ")),
+		vMaxAge:       one(strconv.Itoa(int(cc.maxAge.Seconds()))),
+		vForbidden:    []byte("crosssession: cross-origin request refused: the Origin is not allowed to change state here\n"),
 	}
 	if len(cfg.ExposeHeaders) > 0 {
 		m.vExpose = one(strings.Join(cfg.ExposeHeaders, ", "))
@@ -156,19 +161,20 @@ func (m *middleware) logger() *slog.Logger {
 
 // Header names, in canonical form so they index http.Header directly.
 const (
-	hOrigin        = "Origin"
-	hRequestMethod = "Access-Control-Request-Method"
-	hAllowOrigin   = "Access-Control-Allow-Origin"
-	hAllowCreds    = "Access-Control-Allow-Credentials"
-	hAllowMethods  = "Access-Control-Allow-Methods"
-	hAllowHeaders  = "Access-Control-Allow-Headers"
-	hMaxAge        = "Access-Control-Max-Age"
-	hExposeHeaders = "Access-Control-Expose-Headers"
-	hVary          = "Vary"
-	hSecFetchSite  = "Sec-Fetch-Site"
-	hCookie        = "Cookie"
-	hSetCookie     = "Set-Cookie"
-	hDebug         = "X-Crosssession-Debug"
+	hOrigin         = "Origin"
+	hRequestMethod  = "Access-Control-Request-Method"
+	hAllowOrigin    = "Access-Control-Allow-Origin"
+	hAllowCreds     = "Access-Control-Allow-Credentials"
+	hAllowMethods   = "Access-Control-Allow-Methods"
+	hAllowHeaders   = "Access-Control-Allow-Headers"
+	hMaxAge         = "Access-Control-Max-Age"
+	hExposeHeaders  = "Access-Control-Expose-Headers"
+	hVary           = "Vary"
+	hSecFetchSite   = "Sec-Fetch-Site"
+	hForwardedProto = "X-Forwarded-Proto"
+	hCookie         = "Cookie"
+	hSetCookie      = "Set-Cookie"
+	hDebug          = "X-Crosssession-Debug"
 )
 
 const contentTypeText = "text/plain; charset=utf-8"
@@ -253,13 +259,7 @@ func (m *middleware) handleBearerGroup(c *gin.Context) { m.serve(c) }
 
 func (m *middleware) serve(c *gin.Context) {
 	d := m.decide(c.Request, c.Handler(), c.FullPath())
-	h := c.Writer.Header()
-	addVary(h, m.vOrigin)
-	switch d.action {
-	case actDefer:
-		c.Next()
-		return
-	case actPreflight:
+	if d.action == actPreflight {
 		p := m
 		if sub := m.subFor(c.Request.URL.Path); sub != nil {
 			p = sub // a Group nested in this one answers for its paths
@@ -267,6 +267,13 @@ func (m *middleware) serve(c *gin.Context) {
 			d.acao, d.allow = sub.origins.lookup(d.origin)
 		}
 		p.answerPreflight(c, d)
+		return
+	}
+	h := c.Writer.Header()
+	addVary(h, m.vOrigin)
+	switch d.action {
+	case actDefer:
+		c.Next()
 		return
 	case actForbid:
 		if m.defersTo(c) {
@@ -310,12 +317,11 @@ func (m *middleware) serve(c *gin.Context) {
 // the CORS headers; the session is never loaded.
 func (m *middleware) answerPreflight(c *gin.Context, d decision) {
 	h := c.Writer.Header()
-	// serve added Vary: Origin. When that was the only Vary value, both go
-	// in one prebuilt slice instead of an append.
-	if v := h[hVary]; len(v) == 1 && &v[0] == &m.vOrigin[0] {
-		h[hVary] = m.vBoth
-	} else {
+	if _, ok := h[hVary]; ok {
+		addVary(h, m.vOrigin)
 		addVary(h, m.vPreflight)
+	} else {
+		h[hVary] = m.vBoth // both in one prebuilt slice: no append
 	}
 	m.writeCORS(h, d, true)
 	if !d.allow {
@@ -380,6 +386,16 @@ func addVary(h http.Header, v []string) {
 		}
 	}
 	h[hVary] = append(old, v[0])
+}
+
+// addVaryAfterOrigin adds v to Vary. When serve's Origin is the only value
+// so far, it puts the prebuilt both = Origin, v instead of appending.
+func (m *middleware) addVaryAfterOrigin(h http.Header, v, both []string) {
+	if old := h[hVary]; len(old) == 1 && &old[0] == &m.vOrigin[0] {
+		h[hVary] = both
+		return
+	}
+	addVary(h, v)
 }
 
 func one(s string) []string { return []string{s} }

@@ -152,7 +152,7 @@ func (m *middleware) diagnoseRequest(c *gin.Context, d decision) {
 	case d.action == actForbid:
 		m.diagnose(c, reasonCSRF, d.origin, fmt.Sprintf("%s refused with 403 (CSRF protection): Origin %q is not allowed "+
 			"and Sec-Fetch-Site is %q for host %q (%v); add the front end's origin to Config.Origins if it is yours",
-			r.Method, clip(d.origin), clip(r.Header.Get(hSecFetchSite)), clip(r.Host), d.csrf))
+			r.Method, clip(d.origin), clip(get(r.Header, hSecFetchSite)), clip(r.Host), d.csrf))
 	case d.origin != "" && !d.allow && !sameOrigin(r, d.origin):
 		m.diagnoseFunc(c, reasonOriginNotAllowed, d.origin, func() string {
 			o := clip(d.origin)
@@ -181,11 +181,8 @@ func (m *middleware) checkResponse(s *reqSession) {
 		opts := s.options()
 		secureReq := requestScheme(r) == "https"
 		hostOnly := hostname(r.Host)
-		crossSite := r.Header.Get(hSecFetchSite) == "cross-site" ||
-			(d.origin != "" && siteOf(d.origin) != siteOf(requestScheme(r)+"://"+r.Host))
-		lower := strings.ToLower(s.cfg.name)
 		switch {
-		case !secureReq && (strings.HasPrefix(lower, "__host-") || strings.HasPrefix(lower, "__secure-")):
+		case !secureReq && s.cfg.prefixed:
 			m.diagnose(s.c, reasonCookiePrefixHTTP, d.origin, fmt.Sprintf("cookie %q has a __Host-/__Secure- prefix but the "+
 				"request came over plain http, so Chrome refuses it (even on localhost); serve the API over https, or use "+
 				"crosssession.Dev() locally", s.cfg.name))
@@ -193,7 +190,8 @@ func (m *middleware) checkResponse(s *reqSession) {
 			m.diagnose(s.c, reasonCookieSecureHTTP, d.origin, fmt.Sprintf("cookie %q is Secure but the request came over "+
 				"plain http to %s, so the browser refuses it; serve the API over https (behind a proxy, send "+
 				"X-Forwarded-Proto: https) or set Cookie.Insecure in development", s.cfg.name, hostOnly))
-		case crossSite && opts.SameSite != http.SameSiteNoneMode && opts.MaxAge >= 0:
+		case opts.SameSite != http.SameSiteNoneMode && opts.MaxAge >= 0 && (get(r.Header, hSecFetchSite) == "cross-site" ||
+			(d.origin != "" && siteOf(d.origin) != siteOf(requestScheme(r)+"://"+r.Host))):
 			m.diagnose(s.c, reasonCookieCrossSite, d.origin, fmt.Sprintf("cookie %q is SameSite=%s but the request is "+
 				"cross-site (%s -> %s), so the browser refuses to store it; make the front end and API same-site "+
 				"(e.g. both on localhost, or app. and api. of one domain) or use crosssession.Prod (SameSite=None; "+
@@ -219,17 +217,26 @@ func sameSiteName(s http.SameSite) string {
 
 // sameOrigin reports whether origin is the request's own origin.
 func sameOrigin(r *http.Request, origin string) bool {
-	if r.Header.Get(hSecFetchSite) == "same-origin" {
+	if get(r.Header, hSecFetchSite) == "same-origin" {
 		return true
 	}
 	rest, ok := strings.CutPrefix(origin, requestScheme(r))
 	return ok && strings.HasPrefix(rest, "://") && rest[3:] == r.Host
 }
 
+// get is h.Get(k) for a k already in canonical form, without
+// canonicalizing it on every call.
+func get(h http.Header, k string) string {
+	if v := h[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // requestScheme is the scheme the browser used, as far as the server can
 // tell: TLS, or X-Forwarded-Proto from a proxy. Used for diagnostics only.
 func requestScheme(r *http.Request) string {
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+	if r.TLS != nil || strings.EqualFold(get(r.Header, hForwardedProto), "https") {
 		return "https"
 	}
 	return "http"

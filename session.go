@@ -3,7 +3,6 @@ package crosssession
 import (
 	"bufio"
 	"cmp"
-	"crypto/hkdf"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
@@ -27,10 +27,14 @@ type sessionConfig struct {
 
 	// Exactly one of codecs (the built-in cookie store) and store (a
 	// user's store, e.g. Redis) is set.
-	codecs []securecookie.Codec
-	store  gsessions.Store
-	ser    securecookie.Serializer // how values are encoded, for Set-time checks
-	keyIDs [][32]byte              // SHA-256 of each key, to tell whether two policies read each other's cookies
+	codecs []*cookieCodec // the first encodes; all decode, newest first
+	tmpl   cookieTemplate // the Set-Cookie header of the configured options
+	// prefixed: the name starts with __Host- or __Secure- (any case, as
+	// browsers match it), which browsers refuse over plain http.
+	prefixed bool
+	store    gsessions.Store
+	ser      securecookie.Serializer // how values are encoded, for Set-time checks
+	keyIDs   [][32]byte              // SHA-256 of each key, to tell whether two policies read each other's cookies
 }
 
 // shares reports whether two policies read the same session: the same
@@ -65,31 +69,18 @@ func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middlewa
 		},
 		ser: securecookie.GobEncoder{},
 	}
+	lower := strings.ToLower(k.Name)
+	sc.prefixed = strings.HasPrefix(lower, "__host-") || strings.HasPrefix(lower, "__secure-")
 	if store != nil {
 		sc.store = store
 		return sc
 	}
 	sc.ser = sessionSerializer{}
+	sc.tmpl = newCookieTemplate(sc.name, &sc.opts)
 	for _, key := range keys {
 		sc.codecs = append(sc.codecs, newCodec(key, sc.opts.MaxAge))
 		sc.keyIDs = append(sc.keyIDs, sha256.Sum256(key))
 	}
-	return sc
-}
-
-// newCodec derives a signing key and an encryption key from one secret with
-// HKDF, so users manage a single key per generation. The length limit is
-// checked by save, which can then say which values are too big.
-func newCodec(secret []byte, maxAge int) *securecookie.SecureCookie {
-	hashKey, err1 := hkdf.Key(sha256.New, secret, nil, "crosssession v1 HMAC-SHA256", 32)
-	blockKey, err2 := hkdf.Key(sha256.New, secret, nil, "crosssession v1 AES-256", 32)
-	if err := errors.Join(err1, err2); err != nil {
-		panic(err) // unreachable: 32 bytes is far below HKDF-SHA256's limit
-	}
-	sc := securecookie.New(hashKey, blockKey)
-	sc.SetSerializer(sessionSerializer{})
-	sc.MaxAge(maxAge)
-	sc.MaxLength(0)
 	return sc
 }
 
@@ -141,8 +132,10 @@ type reqSession struct {
 	inner gin.ResponseWriter
 	w     sessionWriter
 	gs    *gsessions.Session // nil until first use
-	opts  *gsessions.Options // nil: cfg.opts
-	dirty bool               // changed since loaded or saved
+	// cookieSess is gs with the built-in cookie store.
+	cookieSess gsessions.Session
+	opts       *gsessions.Options // nil: cfg.opts
+	dirty      bool               // changed since loaded or saved
 	// committed is set once the response headers are on their way: a change
 	// after that can no longer reach the browser.
 	committed bool
@@ -165,7 +158,7 @@ func (s *reqSession) session() *gsessions.Session {
 	}
 	done := s.done.Load()
 	if !s.committed && !done {
-		addVary(s.inner.Header(), varyCookie)
+		s.cfg.m.addVaryAfterOrigin(s.inner.Header(), s.cfg.m.vCookie, s.cfg.m.vOriginCookie)
 	}
 	if s.cfg.store != nil {
 		gs, err := s.cfg.store.New(s.r, s.cfg.name)
@@ -192,8 +185,10 @@ func (s *reqSession) session() *gsessions.Session {
 		}
 		return gs
 	}
-	gs := gsessions.NewSession(nil, s.cfg.name)
-	gs.IsNew = true
+	// The cookie store's session lives in reqSession: no store, name or
+	// Options of gorilla's (save writes the cookie, from s.options()).
+	s.cookieSess = gsessions.Session{Values: make(map[any]any), IsNew: true}
+	gs := &s.cookieSess
 	s.gs = gs
 	ck, err := s.r.Cookie(s.cfg.name)
 	if err != nil {
@@ -241,8 +236,6 @@ func isDecodeError(err error) bool {
 	var multi securecookie.MultiError
 	return errors.As(err, &multi)
 }
-
-var varyCookie = one(hCookie)
 
 // ctx is the request's Context while the request runs, nil after.
 func (s *reqSession) ctx() *gin.Context {
@@ -407,18 +400,29 @@ func (s *reqSession) save() error {
 		s.dirty, s.setCookie = false, true
 		return nil
 	}
-	value := ""
-	if opts.MaxAge >= 0 {
-		var err error
-		value, err = securecookie.EncodeMulti(s.cfg.name, gs.Values, s.cfg.codecs[0])
-		if err != nil {
-			return s.explainEncode(err, gs.Values)
-		}
-		if n := len(s.cfg.name) + 1 + len(value); n > browserMaxCookie {
-			return tooLargeError{s.tooLarge(n, gs.Values)}
-		}
+	now := time.Now()
+	var header, value string
+	var n int
+	var err error
+	switch {
+	case opts == &s.cfg.opts:
+		// The configured attributes: the header from the template.
+		header, n, err = s.cfg.tmpl.header(s.cfg.codecs[0], gs.Values, now)
+	case opts.MaxAge >= 0:
+		value, err = s.cfg.codecs[0].encode(s.cfg.name, gs.Values, now.Unix())
+		n = len(s.cfg.name) + 1 + len(value)
 	}
-	http.SetCookie(s.inner, gsessions.NewCookie(s.cfg.name, value, opts))
+	if err != nil {
+		return s.explainEncode(err, gs.Values)
+	}
+	if n > browserMaxCookie {
+		return tooLargeError{s.tooLarge(n, gs.Values)}
+	}
+	if header == "" {
+		// Options changed for this response (or Logout): net/http writes it.
+		header = gsessions.NewCookie(s.cfg.name, value, opts).String()
+	}
+	h[hSetCookie] = append(h[hSetCookie], header)
 	s.dirty, s.setCookie = false, true
 	return nil
 }
