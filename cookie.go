@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -139,18 +140,25 @@ type cookieTemplate struct {
 	prefix string // name=
 	head   string // the attributes before the date ("; Path=/; Expires=" when MaxAge > 0)
 	tail   string // the attributes after it
-	maxAge time.Duration
+	maxAge int64  // seconds
+	// expires is the last date written, reused within its second.
+	expires atomic.Pointer[expiresDate]
+}
+
+type expiresDate struct {
+	unix int64
+	text string
 }
 
 // expiresSentinel is a date no configuration produces, to find where
 // net/http puts Expires in the template.
 var expiresSentinel = time.Date(1999, time.December, 31, 23, 59, 59, 0, time.UTC)
 
-func newCookieTemplate(name string, o *gsessions.Options) cookieTemplate {
+func newCookieTemplate(name string, o *gsessions.Options) *cookieTemplate {
 	ck := gsessions.NewCookie(name, "", o)
-	t := cookieTemplate{prefix: name + "="}
+	t := &cookieTemplate{prefix: name + "="}
 	if o.MaxAge > 0 {
-		t.maxAge = time.Duration(o.MaxAge) * time.Second
+		t.maxAge = int64(o.MaxAge)
 		ck.Expires = expiresSentinel
 	}
 	s := strings.TrimPrefix(ck.String(), t.prefix)
@@ -160,6 +168,16 @@ func newCookieTemplate(name string, o *gsessions.Options) cookieTemplate {
 		t.head = s
 	}
 	return t
+}
+
+// expiresText is the Expires date of unix, formatted once per second.
+func (t *cookieTemplate) expiresText(unix int64) string {
+	if e := t.expires.Load(); e != nil && e.unix == unix {
+		return e.text
+	}
+	e := &expiresDate{unix, time.Unix(unix, 0).UTC().Format(http.TimeFormat)}
+	t.expires.Store(e)
+	return e.text
 }
 
 // header returns the Set-Cookie header carrying vs and the length of its
@@ -175,7 +193,7 @@ func (t *cookieTemplate) header(k *cookieCodec, vs map[any]any, now time.Time) (
 	n := len(b)
 	b = append(b, t.head...)
 	if t.maxAge > 0 {
-		b = now.Add(t.maxAge).UTC().AppendFormat(b, http.TimeFormat)
+		b = append(b, t.expiresText(now.Unix()+t.maxAge)...)
 		b = append(b, t.tail...)
 	}
 	buf.out = b[:0]

@@ -156,9 +156,15 @@ func TestCookieTemplate(t *testing.T) {
 		{Path: "/", Domain: ".example.com", MaxAge: 1, HttpOnly: true},
 		{Path: "/", MaxAge: 400 * 86400, Secure: true, HttpOnly: true, SameSite: http.SameSiteDefaultMode, Partitioned: true},
 	} {
-		for _, name := range []string{"session", "__Host-session", "s"} {
+		for i, name := range []string{"session", "__Host-session", "s", "s"} {
 			tmpl := newCookieTemplate(name, &o)
 			in := map[any]any{"uid": "u"}
+			// The date is cached per second: a later second, a much later
+			// one, and back again must each be right.
+			now := now.Add([]time.Duration{0, time.Second, 2 * time.Hour, 0}[i])
+			if i == 3 {
+				tmpl.header(k, in, now.Add(time.Second))
+			}
 			got, n, err := tmpl.header(k, in, now)
 			if err != nil {
 				t.Fatal(err)

@@ -27,8 +27,8 @@ type sessionConfig struct {
 
 	// Exactly one of codecs (the built-in cookie store) and store (a
 	// user's store, e.g. Redis) is set.
-	codecs []*cookieCodec // the first encodes; all decode, newest first
-	tmpl   cookieTemplate // the Set-Cookie header of the configured options
+	codecs []*cookieCodec  // the first encodes; all decode, newest first
+	tmpl   *cookieTemplate // the Set-Cookie header of the configured options
 	// prefixed: the name starts with __Host- or __Secure- (any case, as
 	// browsers match it), which browsers refuse over plain http.
 	prefixed bool
