@@ -270,7 +270,14 @@ func (m *middleware) serve(c *gin.Context) {
 		return
 	}
 	h := c.Writer.Header()
-	addVary(h, m.vOrigin)
+	// fresh: no header set yet (the usual case), so there is no Vary to
+	// extend and no CORS header of a stacked policy to replace.
+	fresh := len(h) == 0
+	if fresh {
+		h[hVary] = m.vOrigin
+	} else {
+		addVary(h, m.vOrigin)
+	}
 	switch d.action {
 	case actDefer:
 		c.Next()
@@ -297,7 +304,7 @@ func (m *middleware) serve(c *gin.Context) {
 			}
 		}
 	}
-	m.writeCORS(h, d, false)
+	m.writeCORS(h, d, false, fresh)
 	if !d.allow && d.origin != "" || d.action == actForbid {
 		m.diagnoseRequest(c, d)
 	}
@@ -317,13 +324,14 @@ func (m *middleware) serve(c *gin.Context) {
 // the CORS headers; the session is never loaded.
 func (m *middleware) answerPreflight(c *gin.Context, d decision) {
 	h := c.Writer.Header()
-	if _, ok := h[hVary]; ok {
+	fresh := len(h) == 0
+	if _, ok := h[hVary]; !fresh && ok {
 		addVary(h, m.vOrigin)
 		addVary(h, m.vPreflight)
 	} else {
 		h[hVary] = m.vBoth // both in one prebuilt slice: no append
 	}
-	m.writeCORS(h, d, true)
+	m.writeCORS(h, d, true, fresh)
 	if !d.allow {
 		m.diagnoseRequest(c, d)
 	}
@@ -346,8 +354,9 @@ func (m *middleware) answerPreflight(c *gin.Context, d decision) {
 // writeCORS sets the CORS response headers for d. When an engine-level
 // policy already wrote CORS headers (stacking), they are replaced, never
 // duplicated: a browser fails a response with two Allow-Origin values.
-func (m *middleware) writeCORS(h http.Header, d decision, preflight bool) {
-	if _, stacked := h[hAllowOrigin]; stacked {
+// fresh says h was empty before this policy's Vary: nothing to replace.
+func (m *middleware) writeCORS(h http.Header, d decision, preflight, fresh bool) {
+	if _, stacked := h[hAllowOrigin]; !fresh && stacked {
 		for _, k := range [...]string{hAllowOrigin, hAllowCreds, hAllowMethods, hAllowHeaders, hMaxAge, hExposeHeaders} {
 			delete(h, k)
 		}

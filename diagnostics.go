@@ -176,30 +176,30 @@ func (m *middleware) diagnoseRequest(c *gin.Context, d decision) {
 // checkResponse runs just before the headers of a session route are
 // written: it predicts what the browser will do with the cookie.
 func (m *middleware) checkResponse(s *reqSession) {
-	r, d := s.r, s.d
+	r := s.r
 	if s.setCookie {
 		opts := s.options()
 		secureReq := requestScheme(r) == "https"
 		hostOnly := hostname(r.Host)
 		switch {
 		case !secureReq && s.cfg.prefixed:
-			m.diagnose(s.c, reasonCookiePrefixHTTP, d.origin, fmt.Sprintf("cookie %q has a __Host-/__Secure- prefix but the "+
+			m.diagnose(s.c, reasonCookiePrefixHTTP, s.origin, fmt.Sprintf("cookie %q has a __Host-/__Secure- prefix but the "+
 				"request came over plain http, so Chrome refuses it (even on localhost); serve the API over https, or use "+
 				"crosssession.Dev() locally", s.cfg.name))
 		case opts.Secure && !secureReq && !isLoopbackHost(hostOnly):
-			m.diagnose(s.c, reasonCookieSecureHTTP, d.origin, fmt.Sprintf("cookie %q is Secure but the request came over "+
+			m.diagnose(s.c, reasonCookieSecureHTTP, s.origin, fmt.Sprintf("cookie %q is Secure but the request came over "+
 				"plain http to %s, so the browser refuses it; serve the API over https (behind a proxy, send "+
 				"X-Forwarded-Proto: https) or set Cookie.Insecure in development", s.cfg.name, hostOnly))
 		case opts.SameSite != http.SameSiteNoneMode && opts.MaxAge >= 0 && (get(r.Header, hSecFetchSite) == "cross-site" ||
-			(d.origin != "" && siteOf(d.origin) != siteOf(requestScheme(r)+"://"+r.Host))):
-			m.diagnose(s.c, reasonCookieCrossSite, d.origin, fmt.Sprintf("cookie %q is SameSite=%s but the request is "+
+			(s.origin != "" && siteOf(s.origin) != siteOf(requestScheme(r)+"://"+r.Host))):
+			m.diagnose(s.c, reasonCookieCrossSite, s.origin, fmt.Sprintf("cookie %q is SameSite=%s but the request is "+
 				"cross-site (%s -> %s), so the browser refuses to store it; make the front end and API same-site "+
 				"(e.g. both on localhost, or app. and api. of one domain) or use crosssession.Prod (SameSite=None; "+
-				"Secure; Partitioned)", s.cfg.name, sameSiteName(opts.SameSite), d.origin, requestScheme(r)+"://"+r.Host))
+				"Secure; Partitioned)", s.cfg.name, sameSiteName(opts.SameSite), s.origin, requestScheme(r)+"://"+r.Host))
 		}
 	}
-	if s.gs != nil && !s.hadCookie && !s.setCookie && d.allow && len(r.Header[hCookie]) == 0 && !sameOrigin(r, d.origin) {
-		m.diagnose(s.c, reasonNoCookie, d.origin, "the request used the session but carried no cookie at all: the front "+
+	if s.gs != nil && !s.hadCookie && !s.setCookie && s.allowed && len(r.Header[hCookie]) == 0 && !sameOrigin(r, s.origin) {
+		m.diagnose(s.c, reasonNoCookie, s.origin, "the request used the session but carried no cookie at all: the front "+
 			"end probably calls fetch without credentials: 'include' (axios: withCredentials: true), or the browser "+
 			"refused the cookie when it was set (look for "+hDebug+" on that response)")
 	}

@@ -89,7 +89,7 @@ func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middlewa
 // response writer that saves a changed session before the first byte goes
 // out.
 func (sc *sessionConfig) serve(c *gin.Context, d decision) {
-	s := &reqSession{cfg: sc, c: c, r: c.Request, inner: c.Writer, d: d}
+	s := &reqSession{cfg: sc, c: c, r: c.Request, inner: c.Writer, origin: d.origin, allowed: d.allow}
 	s.w = sessionWriter{ResponseWriter: c.Writer, s: s}
 	c.Writer = &s.w
 	c.Set(sessions.DefaultKey, s)
@@ -125,13 +125,16 @@ type storeUnavailable struct{ err error }
 // reqSession is the session of one request. It implements
 // gin-contrib/sessions' Session interface.
 type reqSession struct {
-	cfg   *sessionConfig
-	c     *gin.Context
-	r     *http.Request
-	d     decision
-	inner gin.ResponseWriter
-	w     sessionWriter
-	gs    *gsessions.Session // nil until first use
+	cfg *sessionConfig
+	c   *gin.Context
+	r   *http.Request
+	// origin is the request's Origin and allowed whether it is listed,
+	// for diagnostics.
+	origin  string
+	allowed bool
+	inner   gin.ResponseWriter
+	w       sessionWriter
+	gs      *gsessions.Session // nil until first use
 	// cookieSess is gs with the built-in cookie store.
 	cookieSess gsessions.Session
 	opts       *gsessions.Options // nil: cfg.opts
@@ -167,7 +170,7 @@ func (s *reqSession) session() *gsessions.Session {
 			if done {
 				// Nothing can recover a panic in a goroutine: an empty
 				// session and a log line instead.
-				s.cfg.m.diagnose(nil, reasonStoreUnavailable, s.d.origin, "the session store failed: "+err.Error())
+				s.cfg.m.diagnose(nil, reasonStoreUnavailable, s.origin, "the session store failed: "+err.Error())
 				s.gs = gsessions.NewSession(s.cfg.store, s.cfg.name)
 				return s.gs
 			}
@@ -221,7 +224,7 @@ func (s *reqSession) session() *gsessions.Session {
 }
 
 func (s *reqSession) undecodable(err error) {
-	s.cfg.m.diagnose(s.ctx(), reasonCookieUndecodable, s.d.origin,
+	s.cfg.m.diagnose(s.ctx(), reasonCookieUndecodable, s.origin,
 		"the session cookie could not be read (tampered, expired, or signed with a key no longer in Config.Keys), "+
 			"so a fresh session was started: "+err.Error())
 }
@@ -255,12 +258,12 @@ func (s *reqSession) changed() {
 		s.gs, s.ended, s.opts = fresh, false, nil
 	}
 	if s.done.Load() {
-		s.cfg.m.diagnose(nil, reasonSavedAfterWrite, s.d.origin,
+		s.cfg.m.diagnose(nil, reasonSavedAfterWrite, s.origin,
 			"the session was changed after the request ended (in a goroutine?), so the change is lost")
 		return
 	}
 	if s.committed || s.inner.Written() {
-		s.cfg.m.diagnose(s.c, reasonSavedAfterWrite, s.d.origin,
+		s.cfg.m.diagnose(s.c, reasonSavedAfterWrite, s.origin,
 			"the session was changed after the response was written, so the change is lost; "+
 				"change the session before writing the body")
 	}
@@ -460,7 +463,7 @@ func (s *reqSession) tooLarge(n int, vs map[any]any) error {
 	err := fmt.Errorf("crosssession: session cookie %q would be %d bytes, over the browsers' limit of %d "+
 		"(browsers drop it silently); largest values: %s. Store less in the session, or use a server-side Store "+
 		"such as Redis", s.cfg.name, n, browserMaxCookie, strings.Join(top, ", "))
-	s.cfg.m.diagnose(s.c, reasonCookieTooLarge, s.d.origin, strings.TrimPrefix(err.Error(), "crosssession: "))
+	s.cfg.m.diagnose(s.c, reasonCookieTooLarge, s.origin, strings.TrimPrefix(err.Error(), "crosssession: "))
 	return err
 }
 
@@ -514,7 +517,7 @@ func (s *reqSession) commit() {
 func (s *reqSession) fail(status int, code, msg string) {
 	s.failed = true
 	if code != "" {
-		s.cfg.m.diagnose(s.c, code, s.d.origin, msg)
+		s.cfg.m.diagnose(s.c, code, s.origin, msg)
 	}
 	if s.inner.Written() {
 		return
@@ -581,7 +584,7 @@ func (w *sessionWriter) Flush() {
 // is reported instead of silently lost.
 func (w *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.s.dirty {
-		w.s.cfg.m.diagnose(w.s.c, reasonSavedAfterWrite, w.s.d.origin, "the session was changed before the "+
+		w.s.cfg.m.diagnose(w.s.c, reasonSavedAfterWrite, w.s.origin, "the session was changed before the "+
 			"connection was hijacked (WebSocket upgrade), so the change is lost; save it in an earlier request")
 	}
 	w.s.committed = true
