@@ -104,6 +104,7 @@ func (k *cookieCodec) appendEncoded(buf *encodeBuf, dst []byte, name string, vs 
 	}
 	buf.plain = p[:0]
 	if err != nil {
+		clear(p) // no session plaintext left in a pooled buffer
 		return dst, err
 	}
 	cipher.NewCTR(k.block, p[:ivLen]).XORKeyStream(p[ivLen:], p[ivLen:])
@@ -162,10 +163,13 @@ func newCookieTemplate(name string, o *gsessions.Options) *cookieTemplate {
 		ck.Expires = expiresSentinel
 	}
 	s := strings.TrimPrefix(ck.String(), t.prefix)
-	if date := expiresSentinel.Format(http.TimeFormat); t.maxAge > 0 {
-		t.head, t.tail, _ = strings.Cut(s, date)
-	} else {
-		t.head = s
+	t.head = s
+	if t.maxAge > 0 {
+		// The whole attribute, not the bare date: a Path may contain the
+		// date's text, but no attribute value contains "; ".
+		attr, date := "; Expires=", expiresSentinel.Format(http.TimeFormat)
+		i := strings.Index(s, attr+date)
+		t.head, t.tail = s[:i+len(attr)], s[i+len(attr)+len(date):]
 	}
 	return t
 }

@@ -154,6 +154,7 @@ func TestCookieTemplate(t *testing.T) {
 		{Path: "/", MaxAge: 0, HttpOnly: true, SameSite: http.SameSiteLaxMode},
 		{Path: "/api", Domain: "example.com", MaxAge: 60, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode},
 		{Path: "/", Domain: ".example.com", MaxAge: 1, HttpOnly: true},
+		{Path: "/Fri, 31 Dec 1999 23:59:59 GMT", MaxAge: 60, HttpOnly: true, Secure: true},
 		{Path: "/", MaxAge: 400 * 86400, Secure: true, HttpOnly: true, SameSite: http.SameSiteDefaultMode, Partitioned: true},
 	} {
 		for i, name := range []string{"session", "__Host-session", "s", "s"} {
