@@ -329,7 +329,7 @@ func (s *originSet) lookup(origin string) ([]string, bool) {
 }
 
 func (s *originSet) matchPattern(origin string) bool {
-	if len(origin) > maxOriginLen {
+	if len(origin) > maxOriginLen || len(s.anyPort) == 0 && len(s.wild) == 0 {
 		return false
 	}
 	var scheme string

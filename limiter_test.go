@@ -1,0 +1,106 @@
+package crosssession
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestLimiter: one event per key per interval gets through, the rest are
+// counted and reported with the next one, concurrent events let exactly
+// one through, and a full limiter shares the fallback key.
+func TestLimiter(t *testing.T) {
+	l := &limiter{every: 100 * time.Millisecond}
+	if ok, n := l.allow("a", "r"); !ok || n != 0 {
+		t.Fatalf("first event: %v %d", ok, n)
+	}
+	for range 3 {
+		if ok, _ := l.allow("a", "r"); ok {
+			t.Fatal("second event within the interval logged")
+		}
+	}
+	if ok, _ := l.allow("b", "r"); !ok {
+		t.Error("another key is limited by the first")
+	}
+	var got bool
+	var n int64
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if got, n = l.allow("a", "r"); got {
+			break
+		}
+	}
+	if !got || n < 3 {
+		t.Fatalf("after the interval: logged %v with %d suppressed, want true and at least 3", got, n)
+	}
+
+	c := &limiter{every: time.Hour}
+	var wg sync.WaitGroup
+	var through atomic.Int64
+	for range 64 {
+		wg.Go(func() {
+			if ok, _ := c.allow("k", "r"); ok {
+				through.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if through.Load() != 1 {
+		t.Errorf("%d of 64 concurrent events logged, want 1", through.Load())
+	}
+
+	full := &limiter{every: time.Hour}
+	for i := range limiterMaxKeys {
+		full.allow(fmt.Sprint("k", i), "r")
+	}
+	if ok, _ := full.allow("new-1", "fallback"); !ok {
+		t.Error("first event past the key limit not logged under the fallback key")
+	}
+	if ok, _ := full.allow("new-2", "fallback"); ok {
+		t.Error("second new key past the limit logged: keys are not bounded")
+	}
+}
+
+// TestSameOrigin: the check that keeps a same-origin request (browsers
+// send Origin on same-origin POSTs) out of the origin-not-allowed report.
+func TestSameOrigin(t *testing.T) {
+	for _, tt := range []struct {
+		origin, host, proto, fetchSite string
+		tls, want                      bool
+	}{
+		{origin: "https://api.example.com", host: "api.example.com", tls: true, want: true},
+		{origin: "http://api.example.com", host: "api.example.com", want: true},
+		{origin: "http://api.example.com", host: "api.example.com", tls: true, want: false},
+		{origin: "https://api.example.com", host: "api.example.com", want: false},
+		{origin: "https://api.example.com", host: "api.example.com", proto: "HTTPS", want: true},
+		{origin: "https://api.example.com:8443", host: "api.example.com", tls: true, want: false},
+		{origin: "https://api.example.com", host: "api.example.com:8443", tls: true, want: false},
+		{origin: "https://evil.example.org", host: "api.example.com", tls: true, want: false},
+		{origin: "https://app.example.com", host: "internal:8080", fetchSite: "same-origin", want: true},
+		{origin: "https://app.example.com", host: "internal:8080", fetchSite: "same-site", want: false},
+		{origin: "null", host: "api.example.com", want: false},
+		{origin: "", host: "", want: false},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "http://"+tt.host+"/", nil)
+		r.Host = tt.host
+		if !tt.tls {
+			r.TLS = nil
+		} else {
+			r.TLS = &tls.ConnectionState{}
+		}
+		if tt.proto != "" {
+			r.Header.Set("X-Forwarded-Proto", tt.proto)
+		}
+		if tt.fetchSite != "" {
+			r.Header.Set("Sec-Fetch-Site", tt.fetchSite)
+		}
+		if got := sameOrigin(r, tt.origin); got != tt.want {
+			t.Errorf("sameOrigin(%q) on host %q (tls %v, proto %q, fetch-site %q) = %v, want %v",
+				tt.origin, tt.host, tt.tls, tt.proto, tt.fetchSite, got, tt.want)
+		}
+	}
+}
