@@ -4,8 +4,9 @@ package crosssession_test
 // (gin-contrib/cors + gin-contrib/sessions' cookie store) and bare gin.
 // See BENCHMARKS.md for the numbers and how to reproduce them:
 //
-//	go test -run='^$' -bench=. -count=6 -benchmem > bench.txt
-//	benchstat -col /impl bench.txt
+//	go test -c -o /tmp/bench.test .
+//	for i in 1 2 3 4 5 6 7 8; do /tmp/bench.test -test.run='^$' -test.bench=. -test.benchmem; done > bench.txt
+//	benchstat -filter '-.name:Codec' -col '/impl@(gincontrib crosssession floor bare)' bench.txt
 //
 // Each benchmark serves requests through a real gin.Engine. The request is
 // built once and shallow-copied per iteration (gorilla/sessions stores its
