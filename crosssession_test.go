@@ -267,10 +267,13 @@ func TestVaryAppendRace(t *testing.T) {
 		wg.Go(func() {
 			for range 50 {
 				var r *http.Request
-				if i%2 == 0 {
+				switch i % 3 {
+				case 0:
 					r = req("OPTIONS", "/change", "Origin", "https://app.example.com", "Access-Control-Request-Method", "PUT")
-				} else {
+				case 1:
 					r = req("GET", "/plain", "Origin", "https://app.example.com")
+				default: // a session route: Vary is the prebuilt Origin, Cookie
+					r = req("GET", "/me", "Origin", "https://app.example.com")
 				}
 				w := serve(a, r)
 				if got := w.Header().Values("Vary"); got[len(got)-1] != "Accept-Encoding" || got[0] != "Origin" {
@@ -287,6 +290,10 @@ func TestVaryAppendRace(t *testing.T) {
 	want := []string{"GET, HEAD, POST, PUT, PATCH, DELETE", "x"} // ours, then this request's append
 	if got := w.Header().Values("Access-Control-Allow-Methods"); !slices.Equal(got, want) {
 		t.Errorf("Access-Control-Allow-Methods = %q after appends by other requests, want %q", got, want)
+	}
+	w = serve(a, req("GET", "/me", "Origin", "https://app.example.com"))
+	if got, want := w.Header().Values("Vary"), []string{"Origin", "Cookie", "Accept-Encoding"}; !slices.Equal(got, want) {
+		t.Errorf("Vary = %q on a session route after appends by other requests, want %q", got, want)
 	}
 }
 
