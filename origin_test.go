@@ -1,7 +1,10 @@
 package crosssession
 
 import (
+	"bytes"
+	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -253,4 +256,40 @@ func FuzzOriginMatch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkOriginLookup: the allow-list decision alone, for 1, 20 and 200
+// exact origins plus the same three patterns, and a request origin that is
+// listed exactly, matched by a pattern, or unlisted. Lookups must not
+// depend on the number of origins.
+func BenchmarkOriginLookup(b *testing.B) {
+	patterns := []string{"https://*.example.com", "http://localhost:*", "https://*.preview.example.dev:8443"}
+	for _, n := range []int{1, 20, 200} {
+		origins := slices.Clone(patterns)
+		for i := range n {
+			origins = append(origins, fmt.Sprintf("https://front-%03d.example.net", i))
+		}
+		m, err := compileMiddleware(Prod(bytes.Repeat([]byte{1}, 32), origins...))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name, origin string
+			allow        bool
+		}{
+			{"exact", origins[len(origins)-1], true},
+			{"pattern", "https://a.b.example.com", true},
+			{"unlisted", "https://evil.example.org", false},
+		} {
+			b.Run(fmt.Sprintf("request=%s/exact=%d", tc.name, n), func(b *testing.B) {
+				if _, ok := m.origins.lookup(tc.origin); ok != tc.allow {
+					b.Fatalf("lookup(%q) = %v", tc.origin, ok)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					m.origins.lookup(tc.origin)
+				}
+			})
+		}
+	}
 }
