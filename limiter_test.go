@@ -1,10 +1,13 @@
 package crosssession
 
 import (
+	"bytes"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -102,5 +105,34 @@ func TestSameOrigin(t *testing.T) {
 			t.Errorf("sameOrigin(%q) on host %q (tls %v, proto %q, fetch-site %q) = %v, want %v",
 				tt.origin, tt.host, tt.tls, tt.proto, tt.fetchSite, got, tt.want)
 		}
+	}
+}
+
+// TestDiagnosticsReportSuppressed: the line logged after an interval says
+// how many events of that reason were not logged in between.
+func TestDiagnosticsReportSuppressed(t *testing.T) {
+	var buf bytes.Buffer
+	cfg := Prod(bytes.Repeat([]byte{1}, 32), "https://app.example.com")
+	cfg.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+	m, err := compileMiddleware(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.limit.every = 50 * time.Millisecond
+	buf.Reset()
+	for range 4 {
+		m.diagnose(nil, reasonCSRF, "https://evil.example", "refused")
+	}
+	if n := strings.Count(buf.String(), "reason="+reasonCSRF); n != 1 {
+		t.Fatalf("%d lines for 4 events within the interval, want 1:\n%s", n, buf.String())
+	}
+	if strings.Contains(buf.String(), "suppressed=") {
+		t.Errorf("first line reports suppressed events:\n%s", buf.String())
+	}
+	time.Sleep(60 * time.Millisecond)
+	m.diagnose(nil, reasonCSRF, "https://evil.example", "refused")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if last := lines[len(lines)-1]; len(lines) != 2 || !strings.Contains(last, "suppressed=3") {
+		t.Errorf("after the interval: %d lines, last %q; want 2 lines, the last with suppressed=3", len(lines), last)
 	}
 }
