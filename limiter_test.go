@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -18,28 +19,25 @@ import (
 // counted and reported with the next one, concurrent events let exactly
 // one through, and a full limiter shares the fallback key.
 func TestLimiter(t *testing.T) {
-	l := &limiter{every: 100 * time.Millisecond}
-	if ok, n := l.allow("a", "r"); !ok || n != 0 {
-		t.Fatalf("first event: %v %d", ok, n)
-	}
-	for range 3 {
-		if ok, _ := l.allow("a", "r"); ok {
-			t.Fatal("second event within the interval logged")
+	synctest.Test(t, func(t *testing.T) { // fake time: no machine stall can end the interval early
+		l := &limiter{every: time.Minute}
+		if ok, n := l.allow("a", "r"); !ok || n != 0 {
+			t.Fatalf("first event: %v %d", ok, n)
 		}
-	}
-	if ok, _ := l.allow("b", "r"); !ok {
-		t.Error("another key is limited by the first")
-	}
-	var got bool
-	var n int64
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if got, n = l.allow("a", "r"); got {
-			break
+		for range 3 {
+			time.Sleep(10 * time.Second)
+			if ok, _ := l.allow("a", "r"); ok {
+				t.Fatal("second event within the interval logged")
+			}
 		}
-	}
-	if !got || n < 3 {
-		t.Fatalf("after the interval: logged %v with %d suppressed, want true and at least 3", got, n)
-	}
+		if ok, _ := l.allow("b", "r"); !ok {
+			t.Error("another key is limited by the first")
+		}
+		time.Sleep(31 * time.Second)
+		if ok, n := l.allow("a", "r"); !ok || n != 3 {
+			t.Fatalf("after the interval: logged %v with %d suppressed, want true and 3", ok, n)
+		}
+	})
 
 	c := &limiter{every: time.Hour}
 	var wg sync.WaitGroup
@@ -109,30 +107,33 @@ func TestSameOrigin(t *testing.T) {
 }
 
 // TestDiagnosticsReportSuppressed: the line logged after an interval says
-// how many events of that reason were not logged in between.
+// how many events of that reason were not logged in between. (Fake time:
+// the minute passes at once and no machine stall can split the burst.)
 func TestDiagnosticsReportSuppressed(t *testing.T) {
-	var buf bytes.Buffer
-	cfg := Prod(bytes.Repeat([]byte{1}, 32), "https://app.example.com")
-	cfg.Logger = slog.New(slog.NewTextHandler(&buf, nil))
-	m, err := compileMiddleware(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.limit.every = 50 * time.Millisecond
-	buf.Reset()
-	for range 4 {
+	synctest.Test(t, func(t *testing.T) {
+		var buf bytes.Buffer
+		cfg := Prod(bytes.Repeat([]byte{1}, 32), "https://app.example.com")
+		cfg.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+		m, err := compileMiddleware(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.Reset()
+		for range 4 {
+			m.diagnose(nil, reasonCSRF, "https://evil.example", "refused")
+			time.Sleep(time.Second)
+		}
+		if n := strings.Count(buf.String(), "reason="+reasonCSRF); n != 1 {
+			t.Fatalf("%d lines for 4 events within the interval, want 1:\n%s", n, buf.String())
+		}
+		if strings.Contains(buf.String(), "suppressed=") {
+			t.Errorf("first line reports suppressed events:\n%s", buf.String())
+		}
+		time.Sleep(diagnosticsLogEvery)
 		m.diagnose(nil, reasonCSRF, "https://evil.example", "refused")
-	}
-	if n := strings.Count(buf.String(), "reason="+reasonCSRF); n != 1 {
-		t.Fatalf("%d lines for 4 events within the interval, want 1:\n%s", n, buf.String())
-	}
-	if strings.Contains(buf.String(), "suppressed=") {
-		t.Errorf("first line reports suppressed events:\n%s", buf.String())
-	}
-	time.Sleep(60 * time.Millisecond)
-	m.diagnose(nil, reasonCSRF, "https://evil.example", "refused")
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if last := lines[len(lines)-1]; len(lines) != 2 || !strings.Contains(last, "suppressed=3") {
-		t.Errorf("after the interval: %d lines, last %q; want 2 lines, the last with suppressed=3", len(lines), last)
-	}
+		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+		if last := lines[len(lines)-1]; len(lines) != 2 || !strings.Contains(last, "suppressed=3") {
+			t.Errorf("after the interval: %d lines, last %q; want 2 lines, the last with suppressed=3", len(lines), last)
+		}
+	})
 }
