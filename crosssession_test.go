@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/crosssession/crosssession"
@@ -446,16 +447,25 @@ func TestBadCookieGivesFreshSession(t *testing.T) {
 
 func TestExpiredCookie(t *testing.T) {
 	t.Parallel()
-	cfg := prodCfg()
-	cfg.Cookie.MaxAge = time.Second
-	a := newApp(t, cfg)
-	c := loginCookie(t, a, "https://app.example.com")
-	time.Sleep(2100 * time.Millisecond)
-	r := req("GET", "/me")
-	r.AddCookie(c)
-	if w := serve(a, r); w.Code != 401 {
-		t.Errorf("expired cookie: status %d, want 401", w.Code)
-	}
+	synctest.Test(t, func(t *testing.T) { // fake time: the seconds pass at once
+		cfg := prodCfg()
+		cfg.Cookie.MaxAge = 2 * time.Second
+		a := newApp(t, cfg)
+		c := loginCookie(t, a, "https://app.example.com")
+		me := func() int {
+			r := req("GET", "/me")
+			r.AddCookie(c)
+			return serve(a, r).Code
+		}
+		time.Sleep(time.Second)
+		if code := me(); code != 200 {
+			t.Errorf("cookie within its MaxAge: status %d, want 200", code)
+		}
+		time.Sleep(2 * time.Second)
+		if code := me(); code != 401 {
+			t.Errorf("expired cookie: status %d, want 401", code)
+		}
+	})
 }
 
 func TestSessionSaving(t *testing.T) {
