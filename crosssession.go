@@ -325,7 +325,7 @@ func (m *middleware) serve(c *gin.Context) {
 func (m *middleware) answerPreflight(c *gin.Context, d decision) {
 	h := c.Writer.Header()
 	fresh := len(h) == 0
-	if _, ok := h[hVary]; !fresh && ok {
+	if _, ok := h[hVary]; ok {
 		addVary(h, m.vOrigin)
 		addVary(h, m.vPreflight)
 	} else {
@@ -356,9 +356,11 @@ func (m *middleware) answerPreflight(c *gin.Context, d decision) {
 // duplicated: a browser fails a response with two Allow-Origin values.
 // fresh says h was empty before this policy's Vary: nothing to replace.
 func (m *middleware) writeCORS(h http.Header, d decision, preflight, fresh bool) {
-	if _, stacked := h[hAllowOrigin]; !fresh && stacked {
-		for _, k := range [...]string{hAllowOrigin, hAllowCreds, hAllowMethods, hAllowHeaders, hMaxAge, hExposeHeaders} {
-			delete(h, k)
+	if !fresh {
+		if _, stacked := h[hAllowOrigin]; stacked {
+			for _, k := range [...]string{hAllowOrigin, hAllowCreds, hAllowMethods, hAllowHeaders, hMaxAge, hExposeHeaders} {
+				delete(h, k)
+			}
 		}
 	}
 	if !d.allow {
@@ -397,14 +399,14 @@ func addVary(h http.Header, v []string) {
 	h[hVary] = append(old, v[0])
 }
 
-// addVaryAfterOrigin adds v to Vary. When serve's Origin is the only value
-// so far, it puts the prebuilt both = Origin, v instead of appending.
-func (m *middleware) addVaryAfterOrigin(h http.Header, v, both []string) {
+// addVaryCookie adds Cookie to Vary. When serve's Origin is the only value
+// so far, it puts the prebuilt Origin, Cookie slice instead of appending.
+func (m *middleware) addVaryCookie(h http.Header) {
 	if old := h[hVary]; len(old) == 1 && &old[0] == &m.vOrigin[0] {
-		h[hVary] = both
+		h[hVary] = m.vOriginCookie
 		return
 	}
-	addVary(h, v)
+	addVary(h, m.vCookie)
 }
 
 func one(s string) []string { return []string{s} }

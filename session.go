@@ -161,7 +161,7 @@ func (s *reqSession) session() *gsessions.Session {
 	}
 	done := s.done.Load()
 	if !s.committed && !done {
-		s.cfg.m.addVaryAfterOrigin(s.inner.Header(), s.cfg.m.vCookie, s.cfg.m.vOriginCookie)
+		s.cfg.m.addVaryCookie(s.inner.Header())
 	}
 	if s.cfg.store != nil {
 		gs, err := s.cfg.store.New(s.r, s.cfg.name)
