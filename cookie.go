@@ -155,6 +155,8 @@ type expiresDate struct {
 // net/http puts Expires in the template.
 var expiresSentinel = time.Date(1999, time.December, 31, 23, 59, 59, 0, time.UTC)
 
+// newCookieTemplate returns nil if net/http's header cannot be split around
+// the date.
 func newCookieTemplate(name string, o *gsessions.Options) *cookieTemplate {
 	ck := gsessions.NewCookie(name, "", o)
 	t := &cookieTemplate{prefix: name + "="}
@@ -169,6 +171,9 @@ func newCookieTemplate(name string, o *gsessions.Options) *cookieTemplate {
 		// date's text, but no attribute value contains "; ".
 		attr, date := "; Expires=", expiresSentinel.Format(http.TimeFormat)
 		i := strings.Index(s, attr+date)
+		if i < 0 {
+			return nil // not net/http's layout any more: save uses http.Cookie.String
+		}
 		t.head, t.tail = s[:i+len(attr)], s[i+len(attr)+len(date):]
 	}
 	return t

@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"encoding/gob"
 	"errors"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
 	"github.com/gorilla/securecookie"
 	gsessions "github.com/gorilla/sessions"
 )
@@ -263,4 +267,43 @@ func BenchmarkCookieEncode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestSaveWithoutTemplate: were net/http's header layout ever not
+// splittable (newCookieTemplate returns nil), save writes the header with
+// http.Cookie.String and the cookie still round-trips.
+func TestSaveWithoutTemplate(t *testing.T) {
+	for _, tmpl := range []bool{true, false} {
+		cfg := Prod(bytes.Repeat([]byte{7}, 32), "https://app.example.com")
+		cfg.Logger = slog.New(slog.DiscardHandler)
+		m := mustCompile(cfg)
+		if !tmpl {
+			m.sess.tmpl = nil
+		}
+		r := gin.New()
+		r.Use(m.handle)
+		r.POST("/login", func(c *gin.Context) { sessions.Default(c).Set("uid", "alice"); c.Status(204) })
+		r.GET("/me", func(c *gin.Context) { c.String(200, "%v", sessions.Default(c).Get("uid")) })
+
+		req := httptest.NewRequest(http.MethodPost, "https://api.example.com/login", nil)
+		req.Header.Set("Origin", "https://app.example.com")
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		set := w.Header().Values("Set-Cookie")
+		if len(set) != 1 {
+			t.Fatalf("template %v: Set-Cookie %q", tmpl, set)
+		}
+		ck, err := http.ParseSetCookie(set[0])
+		if err != nil || ck.Name != "__Host-session" || !ck.Secure || !ck.Partitioned || ck.SameSite != http.SameSiteNoneMode ||
+			ck.Path != "/" || ck.MaxAge != int(defaultMaxAge.Seconds()) || ck.Expires.IsZero() {
+			t.Errorf("template %v: cookie %+v (%v)", tmpl, ck, err)
+		}
+		req = httptest.NewRequest(http.MethodGet, "https://api.example.com/me", nil)
+		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+		w = httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		if w.Body.String() != "alice" {
+			t.Errorf("template %v: read back %q", tmpl, w.Body.String())
+		}
+	}
 }

@@ -28,7 +28,7 @@ type sessionConfig struct {
 	// Exactly one of codecs (the built-in cookie store) and store (a
 	// user's store, e.g. Redis) is set.
 	codecs []*cookieCodec  // the first encodes; all decode, newest first
-	tmpl   *cookieTemplate // the Set-Cookie header of the configured options
+	tmpl   *cookieTemplate // the Set-Cookie header of the configured options; nil: net/http writes it
 	// prefixed: the name starts with __Host- or __Secure- (any case, as
 	// browsers match it), which browsers refuse over plain http.
 	prefixed bool
@@ -408,7 +408,7 @@ func (s *reqSession) save() error {
 	var n int
 	var err error
 	switch {
-	case opts == &s.cfg.opts:
+	case opts == &s.cfg.opts && s.cfg.tmpl != nil:
 		// The configured attributes: the header from the template.
 		header, n, err = s.cfg.tmpl.header(s.cfg.codecs[0], gs.Values, now)
 	case opts.MaxAge >= 0:
@@ -422,7 +422,7 @@ func (s *reqSession) save() error {
 		return tooLargeError{s.tooLarge(n, gs.Values)}
 	}
 	if header == "" {
-		// Options changed for this response (or Logout): net/http writes it.
+		// Options changed for this response, Logout, or no template: net/http writes it.
 		header = gsessions.NewCookie(s.cfg.name, value, opts).String()
 	}
 	h[hSetCookie] = append(h[hSetCookie], header)
