@@ -445,8 +445,7 @@ func (cc *compiled) warnings() []string {
 			}
 		}
 	}
-	lower := strings.ToLower(k.Name)
-	if c.Mode == Development && (strings.HasPrefix(lower, "__host-") || strings.HasPrefix(lower, "__secure-")) {
+	if c.Mode == Development && hasCookiePrefix(k.Name) {
 		ws = append(ws, fmt.Sprintf("cookie %q has a __Host-/__Secure- prefix, which Chrome refuses over plain http, "+
 			"even on localhost", k.Name))
 	}

@@ -364,3 +364,11 @@ func (c Config) compileCookie(add func(string, ...any)) Cookie {
 	}
 	return k
 }
+
+// hasCookiePrefix reports whether name starts with __Host- or __Secure-,
+// matched case-insensitively as browsers do; browsers refuse such cookies
+// over plain http.
+func hasCookiePrefix(name string) bool {
+	lower := strings.ToLower(name)
+	return strings.HasPrefix(lower, "__host-") || strings.HasPrefix(lower, "__secure-")
+}

@@ -27,11 +27,9 @@ type sessionConfig struct {
 
 	// Exactly one of codecs (the built-in cookie store) and store (a
 	// user's store, e.g. Redis) is set.
-	codecs []*cookieCodec  // the first encodes; all decode, newest first
-	tmpl   *cookieTemplate // the Set-Cookie header of the configured options; nil: net/http writes it
-	// prefixed: the name starts with __Host- or __Secure- (any case, as
-	// browsers match it), which browsers refuse over plain http.
-	prefixed bool
+	codecs   []*cookieCodec  // the first encodes; all decode, newest first
+	tmpl     *cookieTemplate // the Set-Cookie header of the configured options; nil: net/http writes it
+	prefixed bool            // hasCookiePrefix(name), computed once
 	store    gsessions.Store
 	ser      securecookie.Serializer // how values are encoded, for Set-time checks
 	keyIDs   [][32]byte              // SHA-256 of each key, to tell whether two policies read each other's cookies
@@ -69,8 +67,7 @@ func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middlewa
 		},
 		ser: securecookie.GobEncoder{},
 	}
-	lower := strings.ToLower(k.Name)
-	sc.prefixed = strings.HasPrefix(lower, "__host-") || strings.HasPrefix(lower, "__secure-")
+	sc.prefixed = hasCookiePrefix(k.Name)
 	if store != nil {
 		sc.store = store
 		return sc
