@@ -28,9 +28,9 @@ import (
 //
 // Why not securecookie.Encode: it builds a new HMAC for every cookie,
 // formats the MAC input with fmt.Sprintf and base64-encodes into two fresh
-// buffers, about 1.3 µs and a dozen allocations of a save that otherwise
-// costs under 3 µs. appendEncoded does the same steps with a pooled HMAC
-// and pooled buffers. Its output is only ever read by securecookie's
+// buffers. appendEncoded does the same steps with a pooled HMAC and pooled
+// buffers: half the time and 2 allocations instead of 19
+// (BenchmarkCookieEncode). Its output is only ever read by securecookie's
 // decoder, and cookie_test.go decodes every shape it writes with a plain
 // securecookie.SecureCookie built from the same keys (and fuzzes it), so
 // the two cannot drift apart.
