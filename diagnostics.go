@@ -185,7 +185,8 @@ func (m *middleware) checkResponse(s *reqSession) {
 	r := s.r
 	if s.setCookie {
 		opts := s.options()
-		secureReq := requestScheme(r) == "https"
+		scheme := requestScheme(r)
+		secureReq := scheme == "https"
 		hostOnly := hostname(r.Host)
 		switch {
 		case !secureReq && s.cfg.prefixed:
@@ -197,11 +198,11 @@ func (m *middleware) checkResponse(s *reqSession) {
 				"plain http to %s, so the browser refuses it; serve the API over https (behind a proxy, send "+
 				"X-Forwarded-Proto: https) or set Cookie.Insecure in development", s.cfg.name, hostOnly))
 		case opts.SameSite != http.SameSiteNoneMode && opts.MaxAge >= 0 && (get(r.Header, hSecFetchSite) == "cross-site" ||
-			(s.origin != "" && siteOf(s.origin) != siteOf(requestScheme(r)+"://"+r.Host))):
+			(s.origin != "" && siteOf(s.origin) != siteOf(scheme+"://"+r.Host))):
 			m.diagnose(s.c, reasonCookieCrossSite, s.origin, fmt.Sprintf("cookie %q is SameSite=%s but the request is "+
 				"cross-site (%s -> %s), so the browser refuses to store it; make the front end and API same-site "+
 				"(e.g. both on localhost, or app. and api. of one domain) or use crosssession.Prod (SameSite=None; "+
-				"Secure; Partitioned)", s.cfg.name, sameSiteName(opts.SameSite), s.origin, requestScheme(r)+"://"+r.Host))
+				"Secure; Partitioned)", s.cfg.name, sameSiteName(opts.SameSite), s.origin, scheme+"://"+r.Host))
 		}
 	}
 	if s.gs != nil && !s.hadCookie && !s.setCookie && s.allowed && len(r.Header[hCookie]) == 0 && !sameOrigin(r, s.origin) {
