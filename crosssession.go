@@ -45,6 +45,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -231,12 +232,21 @@ func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath str
 
 var (
 	errMultipleOrigins = errors.New("more than one Origin header")
-	errSharedCookie    = errors.New("an enclosing policy refuses this origin and shares this policy's session cookie (same name and key)")
+	errSharedCookie    = errors.New("an enclosing policy refuses this origin and this policy reads that policy's session cookie")
 )
 
-// refusedKey holds, in the gin context, a policy that refused a request
-// and deferred to a later Group.
+// refusedKey holds, in the gin context, the session policies that refused
+// a request and deferred to a later Group ([]*sessionConfig), outermost
+// first. Every one of them stays in force for a policy that shares its
+// cookie, however deep the nesting.
 const refusedKey = "github.com/crosssession/crosssession/refused"
+
+// refusedBy returns the session policies that refused c's request so far.
+func refusedBy(c *gin.Context) []*sessionConfig {
+	v, _ := c.Get(refusedKey)
+	r, _ := v.([]*sessionConfig)
+	return r
+}
 
 func (m *middleware) ownsRoute(fullPath string) bool {
 	return fullPath != "" && (fullPath == m.ownRoutes[0] || fullPath == m.ownRoutes[1])
@@ -289,19 +299,18 @@ func (m *middleware) serve(c *gin.Context) {
 			// untouched. If that group uses this policy's cookie, it would
 			// read this policy's session, so it must refuse too (see below).
 			if m.sess != nil {
-				c.Set(refusedKey, m)
+				c.Set(refusedKey, append(refusedBy(c), m.sess))
 			}
 			c.Next()
 			return
 		}
 	case actNext:
-		// An outer policy refused this request and deferred to this Group;
-		// with the same cookie the session is the outer policy's, so its
-		// refusal stands.
-		if m.sess != nil && d.origin != "" && !isSafe(c.Request.Method) {
-			if outer, ok := c.Get(refusedKey); ok && outer.(*middleware).sess.shares(m.sess) {
-				d.action, d.csrf = actForbid, errSharedCookie
-			}
+		// Outer policies refused this request and deferred to this Group;
+		// if one of them uses this policy's cookie, the session is that
+		// policy's too, so its refusal stands.
+		if m.sess != nil && d.origin != "" && !isSafe(c.Request.Method) &&
+			slices.ContainsFunc(refusedBy(c), m.sess.shares) {
+			d.action, d.csrf, d.allow, d.acao = actForbid, errSharedCookie, false, nil
 		}
 	}
 	m.writeCORS(h, d, false, fresh)

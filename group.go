@@ -37,9 +37,10 @@ import (
 // a nested group's routes on the nested group: a route added to the outer
 // group under the nested group's path gets the outer policy for the request
 // but the nested one's for its preflight. Nested session policies should use
-// different cookie names; with the same name, the inner policy cannot admit
-// an unsafe request the outer refuses, since it would act on the outer
-// policy's session.
+// different cookie names: a policy that reads the cookie of an enclosing
+// policy (the same name and a common key, or the same name with a Store,
+// since two Store values may share one backend) cannot admit an unsafe
+// request that any enclosing policy, at any depth, refuses.
 //
 // Policies may be stacked: an engine-level [New] (typically [Bearer]) with
 // Groups under it, or Groups inside Groups. On a group's routes the

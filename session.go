@@ -35,21 +35,19 @@ type sessionConfig struct {
 	keyIDs   [][32]byte              // SHA-256 of each key, to tell whether two policies read each other's cookies
 }
 
-// shares reports whether two policies read the same session: the same
-// cookie name with a common key, or the same external store.
+// shares reports whether two policies may act on the same session: the
+// same cookie name, unless both are built-in cookie stores without a common
+// key (neither can read the other's cookie). A Store may share its backend
+// with another Store value, which cannot be known from here, so a Store
+// with the same cookie name always shares.
 func (sc *sessionConfig) shares(o *sessionConfig) bool {
 	if sc == nil || o == nil || sc.name != o.name {
 		return false
 	}
 	if sc.store != nil || o.store != nil {
-		return sc.store == o.store || sc.store == nil || o.store == nil
+		return true
 	}
-	for _, a := range sc.keyIDs {
-		if slices.Contains(o.keyIDs, a) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(sc.keyIDs, func(id [32]byte) bool { return slices.Contains(o.keyIDs, id) })
 }
 
 func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middleware) *sessionConfig {
