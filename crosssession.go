@@ -79,18 +79,12 @@ type middleware struct {
 	ownRoutes   [2]string      // the preflight routes a Group registered; empty otherwise
 	subs        []*middleware  // Groups nested under ownRoutes, longest base first
 
-	// Header values built once. Each is a one-element slice with
-	// len == cap, so an append by later middleware copies instead of
-	// writing into memory shared between requests.
-	vOrigin, vPreflight, vCookie []string // Vary values
-	// vBoth and vOriginCookie are Origin followed by the preflight or the
-	// Cookie value (len == cap == 2), for the common case where no other
-	// middleware set Vary.
-	vBoth, vOriginCookie        []string
-	vTrue                       []string
-	vMethods, vHeaders, vMaxAge []string
-	vExpose                     []string // nil when none
-	vForbidden                  []byte
+	// Header values built once, as strings: every response gets its own
+	// []string values (see headerValues), so no response shares mutable
+	// memory with another.
+	methods, headers, maxAge string
+	expose                   string // "" when none
+	forbidden                []byte
 }
 
 func mustCompile(cfg Config) *middleware {
@@ -107,26 +101,18 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		return nil, err
 	}
 	m := &middleware{
-		mode:          cfg.Mode,
-		rules:         cc.rules,
-		origins:       compileOrigins(cc.rules),
-		debugHeader:   cfg.Mode == Development || cfg.DebugHeader,
-		limit:         limiter{every: diagnosticsLogEvery},
-		credentials:   !cfg.NoSession,
-		log:           cfg.Logger,
-		vOrigin:       one("Origin"),
-		vPreflight:    one("Access-Control-Request-Method, Access-Control-Request-Headers"),
-		vTrue:         one("true"),
-		vBoth:         []string{"Origin", "Access-Control-Request-Method, Access-Control-Request-Headers"},
-		vCookie:       one(hCookie),
-		vOriginCookie: []string{"Origin", hCookie},
-		vMethods:      one(strings.Join(cc.methods, ", ")),
-		vHeaders:      one(strings.Join(cc.headers, ", ")),
-		vMaxAge:       one(strconv.Itoa(int(cc.maxAge.Seconds()))),
-		vForbidden:    []byte("crosssession: cross-origin request refused: the Origin is not allowed to change state here\n"),
-	}
-	if len(cfg.ExposeHeaders) > 0 {
-		m.vExpose = one(strings.Join(cfg.ExposeHeaders, ", "))
+		mode:        cfg.Mode,
+		rules:       cc.rules,
+		origins:     compileOrigins(cc.rules),
+		debugHeader: cfg.Mode == Development || cfg.DebugHeader,
+		limit:       limiter{every: diagnosticsLogEvery},
+		credentials: !cfg.NoSession,
+		log:         cfg.Logger,
+		methods:     strings.Join(cc.methods, ", "),
+		headers:     strings.Join(cc.headers, ", "),
+		maxAge:      strconv.Itoa(int(cc.maxAge.Seconds())),
+		expose:      strings.Join(cfg.ExposeHeaders, ", "),
+		forbidden:   []byte("crosssession: cross-origin request refused: the Origin is not allowed to change state here\n"),
 	}
 	if m.credentials {
 		// CrossOriginProtection knows exact origins only; patterns are
@@ -194,10 +180,9 @@ const (
 // and the compiled policy, so it is table-tested without a server.
 type decision struct {
 	action action
-	origin string   // the Origin header, when there is exactly one
-	allow  bool     // origin is allowed: send CORS headers for it
-	acao   []string // the ready Allow-Origin value of an exact entry, or nil
-	csrf   error    // why actForbid
+	origin string // the Origin header, when there is exactly one
+	allow  bool   // origin is allowed: send CORS headers for it
+	csrf   error  // why actForbid
 }
 
 // decide computes the decision for r. route is the matched route's last
@@ -208,7 +193,7 @@ func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath str
 	origins := r.Header[hOrigin]
 	if len(origins) == 1 {
 		d.origin = origins[0]
-		d.acao, d.allow = m.origins.lookup(d.origin)
+		d.allow = m.origins.match(d.origin)
 	}
 	if r.Method == http.MethodOptions && d.origin != "" && len(r.Header[hRequestMethod]) > 0 {
 		if isGroupPreflight(route) && !m.ownsRoute(fullPath) {
@@ -274,7 +259,7 @@ func (m *middleware) serve(c *gin.Context) {
 		if sub := m.subFor(c.Request.URL.Path); sub != nil {
 			p = sub // a Group nested in this one answers for its paths
 			d = decision{action: actPreflight, origin: d.origin}
-			d.acao, d.allow = sub.origins.lookup(d.origin)
+			d.allow = sub.origins.match(d.origin)
 		}
 		p.answerPreflight(c, d)
 		return
@@ -283,10 +268,11 @@ func (m *middleware) serve(c *gin.Context) {
 	// fresh: no header set yet (the usual case), so there is no Vary to
 	// extend and no CORS header of a stacked policy to replace.
 	fresh := len(h) == 0
+	vals := m.headerValues(d, false)
 	if fresh {
-		h[hVary] = m.vOrigin
+		h[hVary] = vals[0:1:1]
 	} else {
-		addVary(h, m.vOrigin)
+		addVary(h, vOrigin)
 	}
 	switch d.action {
 	case actDefer:
@@ -310,23 +296,23 @@ func (m *middleware) serve(c *gin.Context) {
 		// policy's too, so its refusal stands.
 		if m.sess != nil && d.origin != "" && !isSafe(c.Request.Method) &&
 			slices.ContainsFunc(refusedBy(c), m.sess.shares) {
-			d.action, d.csrf, d.allow, d.acao = actForbid, errSharedCookie, false, nil
+			d.action, d.csrf, d.allow = actForbid, errSharedCookie, false
 		}
 	}
-	m.writeCORS(h, d, false, fresh)
+	m.writeCORS(h, d, vals, false, fresh)
 	if !d.allow && d.origin != "" || d.action == actForbid {
 		m.diagnoseRequest(c, d)
 	}
 	if d.action == actForbid {
 		c.Abort()
-		c.Data(http.StatusForbidden, contentTypeText, m.vForbidden)
+		c.Data(http.StatusForbidden, contentTypeText, m.forbidden)
 		return
 	}
 	if m.sess == nil {
 		c.Next()
 		return
 	}
-	m.sess.serve(c, d)
+	m.sess.serve(c, d, vals[0:2:2])
 }
 
 // answerPreflight answers a preflight with 204 and, for an allowed origin,
@@ -334,17 +320,65 @@ func (m *middleware) serve(c *gin.Context) {
 func (m *middleware) answerPreflight(c *gin.Context, d decision) {
 	h := c.Writer.Header()
 	fresh := len(h) == 0
+	vals := m.headerValues(d, true)
 	if _, ok := h[hVary]; ok {
-		addVary(h, m.vOrigin)
-		addVary(h, m.vPreflight)
+		addVary(h, vOrigin)
+		addVary(h, vPreflight)
 	} else {
-		h[hVary] = m.vBoth // both in one prebuilt slice: no append
+		h[hVary] = vals[0:2:2]
 	}
-	m.writeCORS(h, d, true, fresh)
+	m.writeCORS(h, d, vals, true, fresh)
 	if !d.allow {
 		m.diagnoseRequest(c, d)
 	}
 	c.AbortWithStatus(http.StatusNoContent)
+}
+
+// Vary values.
+const (
+	vOrigin    = "Origin"
+	vPreflight = "Access-Control-Request-Method, Access-Control-Request-Headers"
+	vCookie    = hCookie
+)
+
+// headerValues returns, in one allocation, every header value the response
+// to d may need, so that no response shares a []string with another: an
+// outer middleware that edits a value in place (h["Vary"][0] = ...) changes
+// only its own response (TestHeaderValuesAreNotShared). The layout is
+// Vary's values first (Origin, then the preflight's value or Cookie), then
+// the CORS values in writeCORS's order; each is handed out as a slice with
+// len == cap, so an append by other code copies.
+func (m *middleware) headerValues(d decision, preflight bool) []string {
+	n := 1 // Origin alone: an unlisted origin on a route without a session
+	switch {
+	case d.allow && preflight:
+		n = 7
+	case d.allow && m.expose != "":
+		n = 5
+	case d.allow:
+		n = 4
+	case preflight || m.sess != nil:
+		n = 2
+	}
+	vals := make([]string, n)
+	vals[0] = vOrigin
+	if n == 1 {
+		return vals
+	}
+	vals[1] = vCookie
+	if preflight {
+		vals[1] = vPreflight
+	}
+	if !d.allow {
+		return vals
+	}
+	vals[2], vals[3] = d.origin, "true"
+	if preflight {
+		vals[4], vals[5], vals[6] = m.methods, m.headers, m.maxAge
+	} else if m.expose != "" {
+		vals[4] = m.expose
+	}
+	return vals
 }
 
 // Why the CORS headers are written here rather than by gin-contrib/cors
@@ -360,11 +394,12 @@ func (m *middleware) answerPreflight(c *gin.Context, d decision) {
 // headers below are the ones gin-contrib/cors sends for an allowed origin,
 // with values built once in New.
 
-// writeCORS sets the CORS response headers for d. When an engine-level
-// policy already wrote CORS headers (stacking), they are replaced, never
-// duplicated: a browser fails a response with two Allow-Origin values.
-// fresh says h was empty before this policy's Vary: nothing to replace.
-func (m *middleware) writeCORS(h http.Header, d decision, preflight, fresh bool) {
+// writeCORS sets the CORS response headers for d from vals (headerValues).
+// When an engine-level policy already wrote CORS headers (stacking), they
+// are replaced, never duplicated: a browser fails a response with two
+// Allow-Origin values. fresh says h was empty before this policy's Vary:
+// nothing to replace.
+func (m *middleware) writeCORS(h http.Header, d decision, vals []string, preflight, fresh bool) {
 	if !fresh {
 		if _, stacked := h[hAllowOrigin]; stacked {
 			for _, k := range [...]string{hAllowOrigin, hAllowCreds, hAllowMethods, hAllowHeaders, hMaxAge, hExposeHeaders} {
@@ -375,47 +410,37 @@ func (m *middleware) writeCORS(h http.Header, d decision, preflight, fresh bool)
 	if !d.allow {
 		return
 	}
-	if d.acao != nil {
-		h[hAllowOrigin] = d.acao
-	} else {
-		h[hAllowOrigin] = []string{d.origin}
-	}
+	h[hAllowOrigin] = vals[2:3:3]
 	if m.credentials {
-		h[hAllowCreds] = m.vTrue
+		h[hAllowCreds] = vals[3:4:4]
 	}
 	if preflight {
-		h[hAllowMethods] = m.vMethods
-		h[hAllowHeaders] = m.vHeaders
-		h[hMaxAge] = m.vMaxAge
-	} else if m.vExpose != nil {
-		h[hExposeHeaders] = m.vExpose
+		h[hAllowMethods] = vals[4:5:5]
+		h[hAllowHeaders] = vals[5:6:6]
+		h[hMaxAge] = vals[6:7:7]
+	} else if m.expose != "" {
+		h[hExposeHeaders] = vals[4:5:5]
 	}
 }
 
-// addVary adds v to the Vary header unless it is already there. It appends,
-// so values set by other middleware survive.
-func addVary(h http.Header, v []string) {
-	old, ok := h[hVary]
-	if !ok {
-		h[hVary] = v
+// addVary adds v to the Vary header unless it is already there. It appends
+// to a copy, so values set by other middleware survive and memory they may
+// share is never written.
+func addVary(h http.Header, v string) {
+	old := h[hVary]
+	if slices.Contains(old, v) {
 		return
 	}
-	for _, o := range old {
-		if o == v[0] {
-			return
-		}
-	}
-	h[hVary] = append(old, v[0])
+	h[hVary] = append(old[:len(old):len(old)], v)
 }
 
-// addVaryCookie adds Cookie to Vary. When serve's Origin is the only value
-// so far, it puts the prebuilt Origin, Cookie slice instead of appending.
-func (m *middleware) addVaryCookie(h http.Header) {
-	if old := h[hVary]; len(old) == 1 && &old[0] == &m.vOrigin[0] {
-		h[hVary] = m.vOriginCookie
+// addVaryCookie adds Cookie to Vary. When serve's Origin is still the only
+// value, it widens that response's own slice to Origin, Cookie (varyBoth,
+// from headerValues) instead of allocating.
+func addVaryCookie(h http.Header, varyBoth []string) {
+	if old := h[hVary]; len(old) == 1 && &old[0] == &varyBoth[0] {
+		h[hVary] = varyBoth
 		return
 	}
-	addVary(h, m.vCookie)
+	addVary(h, vCookie)
 }
-
-func one(s string) []string { return []string{s} }

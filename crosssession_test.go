@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -295,6 +296,72 @@ func TestVaryAppendRace(t *testing.T) {
 	w = serve(a, req("GET", "/me", "Origin", "https://app.example.com"))
 	if got, want := w.Header().Values("Vary"), []string{"Origin", "Cookie", "Accept-Encoding"}; !slices.Equal(got, want) {
 		t.Errorf("Vary = %q on a session route after appends by other requests, want %q", got, want)
+	}
+}
+
+// TestHeaderValuesAreNotShared: an outer middleware that edits header values
+// in place after the chain ran (a sanitizer, a header rewriter) changes its
+// own response only. Each response is recorded as crosssession left it,
+// then every value is overwritten in place; a value shared with an earlier
+// response would show the overwrite in a later recording.
+func TestHeaderValuesAreNotShared(t *testing.T) {
+	t.Parallel()
+	var seen http.Header
+	edit := func(c *gin.Context) {
+		c.Next()
+		seen = c.Writer.Header().Clone()
+		// gin's own renderers share their Content-Type values (not ours).
+		delete(seen, "Content-Type")
+		for k, vs := range c.Writer.Header() {
+			if k == "Content-Type" {
+				continue
+			}
+			for i := range vs {
+				vs[i] = "EDITED"
+			}
+		}
+	}
+	cfg := prodCfg()
+	cfg.ExposeHeaders = []string{"X-Request-Id"}
+	bearer := crosssession.Bearer("https://app.example.com")
+	bearer.ExposeHeaders = []string{"X-Request-Id"}
+	session, bearerApp := newApp(t, cfg, edit), newApp(t, bearer, edit)
+	hybrid := gin.New()
+	hybrid.Use(edit, crosssession.New(bearer))
+	crosssession.Group(hybrid, "/users/session", prodCfg()).GET("", func(c *gin.Context) {
+		_ = sessions.Default(c).Get("user")
+	})
+	const o = "https://app.example.com"
+	for _, tc := range []struct {
+		name string
+		h    http.Handler
+		r    func() *http.Request
+	}{
+		{"preflight", session, func() *http.Request { return preflight("/change", o, "PUT") }},
+		{"exact origin", session, func() *http.Request { return req("GET", "/plain", "Origin", o) }},
+		{"pattern origin", session, func() *http.Request { return req("GET", "/plain", "Origin", "https://a.b.example.org") }},
+		{"session route", session, func() *http.Request { return req("GET", "/me", "Origin", o) }},
+		{"unlisted origin", session, func() *http.Request { return req("GET", "/plain", "Origin", "https://evil.test") }},
+		{"no Origin", session, func() *http.Request { return req("GET", "/plain") }},
+		{"bearer preflight", bearerApp, func() *http.Request { return preflight("/change", o, "PUT") }},
+		{"bearer GET", bearerApp, func() *http.Request { return req("GET", "/plain", "Origin", o) }},
+		{"group preflight", hybrid, func() *http.Request { return preflight("/users/session", o, "GET") }},
+		{"group session route", hybrid, func() *http.Request { return req("GET", "/users/session", "Origin", o) }},
+	} {
+		var first http.Header
+		for i := range 3 {
+			serve(tc.h, tc.r())
+			if i == 0 {
+				first = seen
+				continue
+			}
+			if !reflect.DeepEqual(seen, first) {
+				t.Errorf("%s: response %d has %v, the first had %v: an in-place edit of an earlier response leaked", tc.name, i+1, seen, first)
+			}
+		}
+		if len(first["Vary"]) == 0 {
+			t.Errorf("%s: no Vary recorded: %v", tc.name, first)
+		}
 	}
 }
 

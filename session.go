@@ -83,8 +83,8 @@ func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middlewa
 // gin-contrib/sessions' one (handlers still call sessions.Default) and a
 // response writer that saves a changed session before the first byte goes
 // out.
-func (sc *sessionConfig) serve(c *gin.Context, d decision) {
-	s := &reqSession{cfg: sc, c: c, r: c.Request, inner: c.Writer, origin: d.origin, allowed: d.allow}
+func (sc *sessionConfig) serve(c *gin.Context, d decision, varyBoth []string) {
+	s := &reqSession{cfg: sc, c: c, r: c.Request, inner: c.Writer, origin: d.origin, allowed: d.allow, varyBoth: varyBoth}
 	s.w = sessionWriter{ResponseWriter: c.Writer, s: s}
 	c.Writer = &s.w
 	c.Set(sessions.DefaultKey, s)
@@ -127,9 +127,11 @@ type reqSession struct {
 	// for diagnostics.
 	origin  string
 	allowed bool
-	inner   gin.ResponseWriter
-	w       sessionWriter
-	gs      *gsessions.Session // nil until first use
+	// varyBoth is this response's Vary: Origin, Cookie (see addVaryCookie).
+	varyBoth []string
+	inner    gin.ResponseWriter
+	w        sessionWriter
+	gs       *gsessions.Session // nil until first use
 	// cookieSess is gs with the built-in cookie store.
 	cookieSess gsessions.Session
 	opts       *gsessions.Options // nil: cfg.opts
@@ -156,7 +158,7 @@ func (s *reqSession) session() *gsessions.Session {
 	}
 	done := s.done.Load()
 	if !s.committed && !done {
-		s.cfg.m.addVaryCookie(s.inner.Header())
+		addVaryCookie(s.inner.Header(), s.varyBoth)
 	}
 	if s.cfg.store != nil {
 		gs, err := s.cfg.store.New(s.r, s.cfg.name)
