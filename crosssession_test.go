@@ -683,7 +683,7 @@ func TestValidateBadConfigs(t *testing.T) {
 		{"bad cookie name", with(func(c *crosssession.Config) { c.Cookie.Name = "bad name" }), `cookie "bad name" is not a valid cookie`},
 		{"negative MaxAge", with(func(c *crosssession.Config) { c.Cookie.MaxAge = -time.Second }), "is negative"},
 		{"star method", with(func(c *crosssession.Config) { c.AllowMethods = []string{"*"} }), "method named *"},
-		{"lowercase method", with(func(c *crosssession.Config) { c.AllowMethods = []string{"patch"} }), `send "PATCH"`},
+		{"lowercase normalized method", with(func(c *crosssession.Config) { c.AllowMethods = []string{"delete"} }), `uppercases delete to "DELETE"`},
 		{"forbidden method", with(func(c *crosssession.Config) { c.AllowMethods = []string{"TRACE"} }), "forbidden method"},
 		{"star header", with(func(c *crosssession.Config) { c.AllowHeaders = []string{"*"} }), "header named *"},
 		{"bad expose header", with(func(c *crosssession.Config) { c.ExposeHeaders = []string{"X Total"} }), `"X Total", which is not a header name`},

@@ -414,6 +414,13 @@ func (cc *compiled) warnings() []string {
 		ws = append(ws, "origins mix localhost and 127.0.0.1, which are different sites: a cookie set for one is never "+
 			"sent to the other; open the front end and the API under the same name")
 	}
+	for _, m := range cc.methods {
+		if up := strings.ToUpper(m); m != up && !slices.Contains(cc.methods, up) {
+			ws = append(ws, fmt.Sprintf("AllowMethods lists %q but not %q: fetch sends methods other than DELETE, GET, "+
+				"HEAD, OPTIONS, POST and PUT exactly as written, so a front end calling with method %q fails its preflight",
+				m, up, up))
+		}
+	}
 	if c.NoSession {
 		if !slices.ContainsFunc(cc.headers, func(h string) bool { return strings.EqualFold(h, "Authorization") }) {
 			ws = append(ws, "AllowHeaders lacks Authorization, so bearer-token requests fail their preflight")

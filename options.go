@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -231,33 +232,24 @@ func (c Config) compile() (*compiled, error) {
 		out.methods = defaultMethods
 	}
 	for _, m := range out.methods {
-		switch up := strings.ToUpper(m); {
-		case m == "*":
-			add("AllowMethods contains %q, which browsers read as a method named * when credentials are on; list the methods", m)
-		case !httpguts.ValidHeaderFieldName(m):
-			add("AllowMethods contains %q, which is not a method name", m)
-		case up == "CONNECT" || up == "TRACE" || up == "TRACK":
-			add("AllowMethods contains %q, which browsers never send (a forbidden method)", m)
-		case m != up:
-			add("AllowMethods contains %q; browsers compare methods case-sensitively and send %q", m, up)
+		if msg := methodProblem(m); msg != "" {
+			add("AllowMethods contains %q, %s", m, msg)
 		}
 	}
 	out.headers = c.AllowHeaders
 	if out.headers == nil {
 		out.headers = defaultHeaders
 	}
-	checkHeaders := func(field string, hs []string) {
-		for _, h := range hs {
-			switch {
-			case h == "*":
-				add("%s contains %q, which browsers read as a header named * when credentials are on; list the headers", field, h)
-			case !httpguts.ValidHeaderFieldName(h):
-				add("%s contains %q, which is not a header name", field, h)
-			}
+	for _, h := range out.headers {
+		if msg := allowHeaderProblem(h); msg != "" {
+			add("AllowHeaders contains %q, %s", h, msg)
 		}
 	}
-	checkHeaders("AllowHeaders", out.headers)
-	checkHeaders("ExposeHeaders", c.ExposeHeaders)
+	for _, h := range c.ExposeHeaders {
+		if msg := exposeHeaderProblem(h); msg != "" {
+			add("ExposeHeaders contains %q, %s", h, msg)
+		}
+	}
 
 	out.maxAge = c.PreflightMaxAge
 	switch {
@@ -284,6 +276,85 @@ func (c Config) compile() (*compiled, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// methodProblem says why browsers would never send method m as listed, or
+// returns "". Fetch uppercases DELETE, GET, HEAD, OPTIONS, POST and PUT
+// (matched case-insensitively) and sends every other method exactly as
+// written, and browsers compare Access-Control-Allow-Methods entries
+// case-sensitively (Fetch, "normalize a method"; BROWSER-RULES.md item 42).
+func methodProblem(m string) string {
+	up := strings.ToUpper(m)
+	switch {
+	case m == "*":
+		return "which browsers read as a method named * when credentials are on; list the methods"
+	case !httpguts.ValidHeaderFieldName(m):
+		return "which is not a method name"
+	case up == "CONNECT" || up == "TRACE" || up == "TRACK":
+		return "which browsers never send (a forbidden method)"
+	case m != up && slices.Contains(normalizedMethods, up):
+		return fmt.Sprintf("which fetch never sends: it uppercases %s to %q before sending; write %q", m, up, up)
+	}
+	return ""
+}
+
+// normalizedMethods are the methods fetch uppercases before sending.
+var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
+
+// allowHeaderProblem says why listing request header h in
+// Access-Control-Allow-Headers does nothing, or returns "".
+func allowHeaderProblem(h string) string {
+	lower := strings.ToLower(h)
+	switch {
+	case h == "*":
+		return "which browsers read as a header named * when credentials are on; list the headers"
+	case !httpguts.ValidHeaderFieldName(h):
+		return "which is not a header name"
+	case strings.HasPrefix(lower, "access-control-allow-") || lower == "access-control-expose-headers" ||
+		lower == "access-control-max-age":
+		return "which is a response header: the server sends it, and a front end that sends it as a request header " +
+			"has a bug (remove it there too)"
+	case isForbiddenRequestHeader(lower):
+		return "which browsers never let a script set (a forbidden request header in the Fetch standard), " +
+			"so allowing it does nothing; remove it"
+	}
+	return ""
+}
+
+// exposeHeaderProblem says why exposing response header h does nothing, or
+// returns "".
+func exposeHeaderProblem(h string) string {
+	lower := strings.ToLower(h)
+	switch {
+	case h == "*":
+		return "which browsers read as a header named * when credentials are on; list the headers"
+	case !httpguts.ValidHeaderFieldName(h):
+		return "which is not a header name"
+	case lower == "set-cookie" || lower == "set-cookie2":
+		return "which browsers never expose to scripts (a forbidden response header in the Fetch standard); " +
+			"the browser stores the cookie without any setting"
+	case strings.HasPrefix(lower, "access-control-request-") || strings.HasPrefix(lower, "sec-fetch-") ||
+		slices.Contains([]string{"origin", "cookie", "host", "referer"}, lower):
+		return "which is a request header: no response carries it"
+	}
+	return ""
+}
+
+// isForbiddenRequestHeader reports whether a script may never set the
+// lowercase header name (Fetch, "forbidden request-header"; the
+// X-HTTP-Method-Override family is forbidden only for some values, so it
+// is not listed).
+func isForbiddenRequestHeader(lower string) bool {
+	if strings.HasPrefix(lower, "proxy-") || strings.HasPrefix(lower, "sec-") {
+		return true
+	}
+	switch lower {
+	case "accept-charset", "accept-encoding", "access-control-request-headers", "access-control-request-method",
+		"connection", "content-length", "cookie", "cookie2", "date", "dnt", "expect", "host", "keep-alive", "origin",
+		"referer", "set-cookie", "te", "trailer", "transfer-encoding", "upgrade", "via":
+		return true
+	}
+	return false
 }
 
 func (c Config) compileCookie(add func(string, ...any)) Cookie {
