@@ -125,6 +125,11 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 				}
 			}
 		}
+		for _, p := range cfg.InsecureBypassPatterns {
+			if err := addBypassPattern(m.cop, p); err != nil {
+				return nil, err // unreachable: the pattern was validated
+			}
+		}
 		keys := cfg.Keys
 		if cfg.Store == nil && len(keys) == 0 {
 			k := make([]byte, minKeyLen)

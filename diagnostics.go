@@ -380,6 +380,9 @@ func (cc *compiled) report() string {
 		ck.Expires = time.Time{}
 		fmt.Fprintf(&b, "  cookie:    Set-Cookie: %s\n", ck.String())
 		fmt.Fprintf(&b, "  csrf:      on: POST, PUT, PATCH, DELETE from a cross-origin page not listed above get 403\n")
+		for _, p := range c.InsecureBypassPatterns {
+			fmt.Fprintf(&b, "  csrf:      exempt: %s (the handler must check state/nonce itself)\n", p)
+		}
 		store := "signed and encrypted cookie"
 		if c.Store != nil {
 			store = fmt.Sprintf("%T", c.Store)

@@ -90,6 +90,21 @@ type Config struct {
 	// Secure cookie on a plain-http API is refused. "" skips those checks.
 	APIOrigin string
 
+	// InsecureBypassPatterns exempts requests from the CSRF check, for
+	// identity-provider callbacks that arrive as a cross-site form POST:
+	// OpenID Connect response_mode=form_post (Sign in with Apple, Azure AD,
+	// Okta) and SAML's POST binding. The syntax and matching are those of
+	// [net/http.CrossOriginProtection.AddInsecureBypassPattern] (ServeMux
+	// patterns such as "POST /auth/callback" or "/saml/{tenant}/acs"; a
+	// request ServeMux would redirect to a pattern is not exempt). An exempt
+	// route must protect itself: check the state and nonce (OIDC) or
+	// InResponseTo (SAML) against what the login started with. Note that
+	// such a POST is cross-site, so a SameSite=Lax or Strict cookie does not
+	// come with it (RFC 6265bis, retrieval): keep the state where the
+	// callback can read it. The startup report lists every exemption. nil
+	// exempts nothing. A malformed or conflicting pattern is an error.
+	InsecureBypassPatterns []string
+
 	// DebugHeader sends request diagnostics in the X-Crosssession-Debug
 	// response header in Production too. Development always sends them.
 	// The zero value (false) keeps them in the log only.
@@ -251,6 +266,8 @@ func (c Config) compile() (*compiled, error) {
 		}
 	}
 
+	c.checkBypassPatterns(add)
+
 	out.maxAge = c.PreflightMaxAge
 	switch {
 	case out.maxAge == 0:
@@ -276,6 +293,34 @@ func (c Config) compile() (*compiled, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// checkBypassPatterns reports every pattern of InsecureBypassPatterns that
+// CrossOriginProtection refuses (it panics, as ServeMux does).
+func (c Config) checkBypassPatterns(add func(string, ...any)) {
+	if len(c.InsecureBypassPatterns) > 0 && c.NoSession {
+		add("InsecureBypassPatterns is set on a policy without a session, which has no CSRF check to bypass; remove it")
+		return
+	}
+	cop := http.NewCrossOriginProtection()
+	for i, p := range c.InsecureBypassPatterns {
+		if err := addBypassPattern(cop, p); err != nil {
+			add("InsecureBypassPatterns[%d] %q is refused (%v); the syntax is net/http.ServeMux's, e.g. %q",
+				i, p, err, "POST /auth/callback")
+		}
+	}
+}
+
+// addBypassPattern is cop.AddInsecureBypassPattern with its panic on a bad
+// pattern returned as an error.
+func addBypassPattern(cop *http.CrossOriginProtection, pattern string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	cop.AddInsecureBypassPattern(pattern)
+	return nil
 }
 
 // methodProblem says why browsers would never send method m as listed, or

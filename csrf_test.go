@@ -1,0 +1,111 @@
+package crosssession_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/crosssession/crosssession"
+	"github.com/gin-gonic/gin"
+)
+
+// TestInsecureBypassPatterns runs the standard library's pattern-bypass
+// cases (net/http csrf_test.go, TestCrossOriginProtectionPatternBypass)
+// through a gin.Engine with the patterns in Config.InsecureBypassPatterns:
+// the same requests are exempt, the rest get 403 before any handler.
+func TestInsecureBypassPatterns(t *testing.T) {
+	t.Parallel()
+	cfg := prodCfg(front)
+	cfg.InsecureBypassPatterns = []string{"/bypass/", "/only/{foo}", "/no-trailing", "/yes-trailing/",
+		"PUT /put-only/", "GET /get-only/", "POST /post-only/"}
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	ran := 0
+	r.NoRoute(func(c *gin.Context) { ran++; c.Status(http.StatusOK) })
+	for _, tc := range []struct {
+		name, path, secFetchSite string
+		want                     int
+	}{
+		{"bypass path without sec-fetch-site", "/bypass/", "", 200},
+		{"bypass path with cross-site", "/bypass/", "cross-site", 200},
+		{"non-bypass path without sec-fetch-site", "/api/", "", 403},
+		{"non-bypass path with cross-site", "/api/", "cross-site", 403},
+		{"redirect to bypass path without ..", "/foo/../bypass/bar", "", 403},
+		{"redirect to bypass path with trailing slash", "/bypass", "", 403},
+		{"redirect to non-bypass path with ..", "/foo/../api/bar", "", 403},
+		{"redirect to non-bypass path with trailing slash", "/api", "", 403},
+		{"wildcard bypass", "/only/123", "", 200},
+		{"non-wildcard", "/only/123/foo", "", 403},
+		{"no trailing slash exact match", "/no-trailing", "", 200},
+		{"no trailing slash with slash", "/no-trailing/", "", 403},
+		{"yes trailing slash exact match", "/yes-trailing/", "", 200},
+		{"yes trailing slash without slash", "/yes-trailing", "", 403},
+		{"method-specific hit", "/post-only/", "", 200},
+		{"method-specific miss (PUT)", "/put-only/", "", 403},
+		{"method-specific miss (GET)", "/get-only/", "", 403},
+	} {
+		ran = 0
+		rq := req("POST", tc.path, "Origin", "https://attacker.example")
+		if tc.secFetchSite != "" {
+			rq.Header.Set("Sec-Fetch-Site", tc.secFetchSite)
+		}
+		w := serve(r, rq)
+		if w.Code != tc.want || (ran == 1) != (tc.want == 200) {
+			t.Errorf("%s: status %d (handler ran %d times), want %d", tc.name, w.Code, ran, tc.want)
+		}
+		if w.Header().Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("%s: an exemption must not make the origin allowed: %v", tc.name, w.Header())
+		}
+	}
+}
+
+// TestFormPostCallbackExempt: an OpenID Connect form_post callback from the
+// identity provider (a cross-site navigation POST) reaches its handler and
+// can start the session; other routes still refuse the provider's origin.
+func TestFormPostCallbackExempt(t *testing.T) {
+	t.Parallel()
+	const idp = "https://appleid.apple.com"
+	cfg := prodCfg(front)
+	cfg.InsecureBypassPatterns = []string{"POST /auth/callback"}
+	a := newApp(t, cfg)
+	a.POST("/auth/callback", func(c *gin.Context) {
+		// A real callback checks state and nonce here.
+		if err := crosssession.Login(c); err != nil {
+			c.Status(http.StatusServiceUnavailable)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, front+"/")
+	})
+	w := serve(a, req("POST", "/auth/callback", "Origin", idp, "Sec-Fetch-Site", "cross-site",
+		"Content-Type", "application/x-www-form-urlencoded"))
+	if w.Code != http.StatusSeeOther || len(w.Result().Cookies()) != 1 {
+		t.Errorf("callback: status %d, cookies %v; want 303 with the session cookie", w.Code, w.Result().Cookies())
+	}
+	if w := serve(a, req("POST", "/change", "Origin", idp, "Sec-Fetch-Site", "cross-site")); w.Code != http.StatusForbidden {
+		t.Errorf("another route from the provider: %d, want 403", w.Code)
+	}
+}
+
+// TestBypassPatternsValidated: a malformed or conflicting pattern fails at
+// startup with every problem listed; Bearer has no check to bypass; the
+// startup report lists each exemption.
+func TestBypassPatternsValidated(t *testing.T) {
+	t.Parallel()
+	cfg := prodCfg(front)
+	cfg.InsecureBypassPatterns = []string{"/a/{x", "POST /ok", "POST /ok"}
+	err := cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), `InsecureBypassPatterns[0] "/a/{x" is refused`) ||
+		!strings.Contains(err.Error(), `InsecureBypassPatterns[2] "POST /ok" is refused`) {
+		t.Errorf("Validate() = %v", err)
+	}
+	b := crosssession.Bearer(front)
+	b.InsecureBypassPatterns = []string{"/x"}
+	assertValidate(t, "Bearer with bypass", b, "no CSRF check to bypass")
+	cfg.InsecureBypassPatterns = []string{"POST /auth/callback", "/saml/{tenant}/acs"}
+	report := cfg.Report()
+	for _, p := range cfg.InsecureBypassPatterns {
+		if !strings.Contains(report, "exempt: "+p) {
+			t.Errorf("report lacks %q:\n%s", p, report)
+		}
+	}
+}
