@@ -279,17 +279,18 @@ func (s *reqSession) Get(key any) any { return s.session().Values[key] }
 func (s *reqSession) Set(key, val any) {
 	if s.cfg.m.mode == Development {
 		if _, err := s.cfg.ser.Serialize(map[any]any{key: val}); err != nil {
-			s.cfg.m.logger().Error("crosssession: session value cannot be saved", "key", key, "err", encodeError(err, val))
+			s.cfg.m.logger().Error("crosssession: session value cannot be saved", "key", key, "err", encodeError(err, key, val))
 		}
 	}
 	s.session().Values[key] = val
 	s.changed()
 }
 
-// encodeError explains an encoding failure, naming the type and the fix.
-func encodeError(err error, val any) error {
-	return fmt.Errorf("crosssession: session value of type %T cannot be encoded (%v); "+
-		"call gob.Register(%T{}) at startup, or store a string, number, bool, time or []byte", val, err, val)
+// encodeError explains an encoding failure of key's value, naming the type
+// and the fix.
+func encodeError(err error, key, val any) *sessionError {
+	return newError(ErrUnencodable, err, "key %v: a value of type %T cannot be encoded (%v); "+
+		"call gob.Register(%T{}) at startup, or store a string, number, bool, time or []byte", key, val, err, val)
 }
 
 // Delete removes key.
@@ -358,8 +359,8 @@ func (s *reqSession) options() *gsessions.Options {
 
 // errSaveAfterWrite is returned by Save when the response is already on its
 // way to the client.
-var errSaveAfterWrite = errors.New("crosssession: session saved after the response was written; " +
-	"the browser will not get the change (change the session before writing the body)")
+var errSaveAfterWrite = newError(ErrResponseWritten, nil, "the session was saved after the response was written, "+
+	"so the browser will not get the change; change the session before writing the body")
 
 // Save sends the session now. Calling it is optional: a changed session is
 // saved before the response is written. It returns an error when the
@@ -395,7 +396,7 @@ func (s *reqSession) save() error {
 		o := *opts // the store may keep it: its own copy
 		gs.Options = &o
 		if err := s.cfg.store.Save(s.r, s.inner, gs); err != nil {
-			return storeError{fmt.Errorf("crosssession: saving session %q: %w", s.cfg.name, err)}
+			return newError(ErrStoreUnavailable, err, "saving session %q: %v", s.cfg.name, err)
 		}
 		s.dirty, s.setCookie = false, true
 		return nil
@@ -416,7 +417,7 @@ func (s *reqSession) save() error {
 		return s.explainEncode(err, gs.Values)
 	}
 	if n > browserMaxCookie {
-		return tooLargeError{s.tooLarge(n, gs.Values)}
+		return s.tooLarge(n, gs.Values)
 	}
 	if header == "" {
 		// Options changed for this response, Logout, or no template: net/http writes it.
@@ -431,10 +432,10 @@ func (s *reqSession) save() error {
 func (s *reqSession) explainEncode(err error, vs map[any]any) error {
 	for k, v := range vs {
 		if _, e := s.cfg.ser.Serialize(map[any]any{k: v}); e != nil {
-			return fmt.Errorf("crosssession: saving session %q: key %v: %w", s.cfg.name, k, encodeError(e, v))
+			return encodeError(e, k, v)
 		}
 	}
-	return fmt.Errorf("crosssession: saving session %q: %w", s.cfg.name, err)
+	return newError(ErrUnencodable, err, "saving session %q: %v", s.cfg.name, err)
 }
 
 // tooLarge builds the error for a cookie over the browsers' limit, naming
@@ -457,24 +458,12 @@ func (s *reqSession) tooLarge(n int, vs map[any]any) error {
 		}
 		top = append(top, fmt.Sprintf("%q (%d bytes)", e.key, e.size))
 	}
-	err := fmt.Errorf("crosssession: session cookie %q would be %d bytes, over the browsers' limit of %d "+
+	err := newError(ErrCookieTooLarge, nil, "session cookie %q would be %d bytes, over the browsers' limit of %d "+
 		"(browsers drop it silently); largest values: %s. Store less in the session, or use a server-side Store "+
 		"such as Redis", s.cfg.name, n, browserMaxCookie, strings.Join(top, ", "))
-	s.cfg.m.diagnose(s.c, reasonCookieTooLarge, s.origin, strings.TrimPrefix(err.Error(), "crosssession: "))
+	s.cfg.m.diagnose(s.c, reasonCookieTooLarge, s.origin, err.detail)
 	return err
 }
-
-// storeError is a failure of the session store (Redis down), as opposed to
-// a session that cannot be encoded.
-type storeError struct{ error }
-
-func (e storeError) Unwrap() error { return e.error }
-
-// tooLargeError is a session whose cookie would exceed the browsers' limit;
-// it was diagnosed where it was found.
-type tooLargeError struct{ error }
-
-func (e tooLargeError) Unwrap() error { return e.error }
 
 // commit saves a changed session before the response headers are written.
 // If the session cannot be loaded or saved, the handler's response is
@@ -488,17 +477,17 @@ func (s *reqSession) commit() {
 	s.committed = true
 	var err error
 	if s.storeErr != nil {
-		err = storeError{s.storeErr}
+		err = newError(ErrStoreUnavailable, s.storeErr, "loading session %q: %v", s.cfg.name, s.storeErr)
 	} else if s.dirty {
 		err = s.save()
 	}
 	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "crosssession: ")
+		msg := detail(err)
 		switch {
-		case errors.As(err, new(storeError)):
+		case errors.Is(err, ErrStoreUnavailable):
 			s.fail(http.StatusServiceUnavailable, reasonStoreUnavailable,
 				"the session store failed, so the request was answered with 503: "+msg)
-		case errors.As(err, new(tooLargeError)):
+		case errors.Is(err, ErrCookieTooLarge):
 			s.fail(http.StatusInternalServerError, "", msg) // diagnosed where it was found
 		default:
 			s.fail(http.StatusInternalServerError, reasonUnencodable, "the session was not saved, so the "+
@@ -591,18 +580,18 @@ func (w *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // Unwrap returns the writer this one wraps.
 func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// errNoSession is returned by Login and Logout on a route without a
-// crosssession session.
-var errNoSession = errors.New("crosssession: no session on this route: Login and Logout need a route " +
-	"behind crosssession.New or crosssession.Group with a session (not Bearer or NoSession)")
-
+// current returns the crosssession session of c's request.
 func current(c *gin.Context) (*reqSession, error) {
-	v, _ := c.Get(sessions.DefaultKey)
-	s, ok := v.(*reqSession)
-	if !ok {
-		return nil, errNoSession
+	v, found := c.Get(sessions.DefaultKey)
+	if s, ok := v.(*reqSession); ok {
+		return s, nil
 	}
-	return s, nil
+	if found {
+		return nil, newError(ErrNoSession, nil, "gin-contrib's sessions.Sessions runs after crosssession on this "+
+			"route and replaced its session; remove sessions.Sessions (crosssession provides sessions.Default)")
+	}
+	return nil, newError(ErrNoSession, nil, "Login and Logout need a route behind crosssession.New or "+
+		"crosssession.Group with a session (not Bearer or NoSession), registered after r.Use(crosssession.New(...))")
 }
 
 // Login starts a fresh, empty session for a user who just authenticated,
@@ -621,6 +610,10 @@ func Login(c *gin.Context) error {
 	s, err := current(c)
 	if err != nil {
 		return err
+	}
+	if !s.writable() {
+		return newError(ErrResponseWritten, nil, "Login was called after the response was written (or after the "+
+			"request ended), so nothing changed; call it before writing the body")
 	}
 	old, err := s.load()
 	if err == nil && !old.IsNew && s.cfg.store != nil {
@@ -642,17 +635,28 @@ func (s *reqSession) load() (gs *gsessions.Session, err error) {
 			if !ok {
 				panic(p)
 			}
-			err = storeError{fmt.Errorf("crosssession: loading the session: %w", su.err)}
+			err = newError(ErrStoreUnavailable, su.err, "loading session %q: %v", s.cfg.name, su.err)
 		}
 	}()
 	return s.session(), nil
 }
 
-// Logout ends the session: its values are cleared, the server-side record
-// (if any) is deleted, and the response expires the cookie with exactly the
-// attributes it was set with (Name, Path, Domain, Secure, SameSite,
-// Partitioned), or browsers would keep it. It returns an error if the route
-// has no session, the response was already written, or the store failed.
+// Logout ends the session in this browser: its values are cleared, the
+// server-side record (if any) is deleted, and the response expires the
+// cookie with exactly the attributes it was set with (Name, Path, Domain,
+// Secure, SameSite, Partitioned), or browsers would keep it.
+//
+// What it cannot end: with the built-in cookie store the whole session is
+// in the cookie, so a copy taken before Logout (a shared computer, a leaked
+// log) still opens the session until Cookie.MaxAge. To revoke sessions,
+// keep them on the server (Config.Store; the README's "Sessions on more
+// than one machine"): Logout deletes the record, and every copy of the
+// cookie stops working at once.
+//
+// It returns an error wrapping ErrNoSession if the route has no session,
+// ErrStoreUnavailable if the store failed, or ErrResponseWritten if the
+// response was already written: the cookie can then no longer be expired,
+// but a server-side record is deleted all the same.
 func Logout(c *gin.Context) error {
 	s, err := current(c)
 	if err != nil {
@@ -663,11 +667,37 @@ func Logout(c *gin.Context) error {
 		return err
 	}
 	clear(gs.Values)
+	if !s.writable() {
+		return s.lateLogout(gs)
+	}
 	opts := *s.options()
 	opts.MaxAge = -1
 	s.opts, s.ended = &opts, true
 	s.dirty = true
 	return s.Save()
+}
+
+// writable reports whether the response can still carry the session.
+func (s *reqSession) writable() bool {
+	return !s.done.Load() && !s.committed && !s.inner.Written()
+}
+
+// lateLogout is Logout once the response is written: revocation needs no
+// response, so a server-side record is deleted; the cookie stays.
+func (s *reqSession) lateLogout(gs *gsessions.Session) error {
+	s.ended = true
+	if s.cfg.store == nil {
+		return newError(ErrResponseWritten, nil, "Logout was called after the response was written, so the cookie "+
+			"could not be expired and still opens the session until Cookie.MaxAge; call Logout before writing the body")
+	}
+	if !gs.IsNew {
+		if err := s.deleteRecord(gs); err != nil {
+			return err
+		}
+	}
+	return newError(ErrResponseWritten, nil, "Logout was called after the response was written: the session's "+
+		"record was deleted, so the session is over on every machine, but the cookie could not be expired; call "+
+		"Logout before writing the body")
 }
 
 // deleteRecord removes gs from a server-side store. gorilla stores delete a
@@ -678,7 +708,7 @@ func (s *reqSession) deleteRecord(gs *gsessions.Session) error {
 	opts.MaxAge = -1
 	gs.Options = &opts
 	if err := s.cfg.store.Save(s.r, discard{http.Header{}}, gs); err != nil {
-		return storeError{fmt.Errorf("crosssession: deleting the old session: %w", err)}
+		return newError(ErrStoreUnavailable, err, "deleting session %q: %v", s.cfg.name, err)
 	}
 	return nil
 }

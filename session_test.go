@@ -206,8 +206,8 @@ func TestSaveErrorsAreErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "type func() cannot be encoded") {
 		t.Errorf("Save with a func value: %v", err)
 	}
-	if errors.Unwrap(err) == nil {
-		t.Errorf("Save error does not wrap its cause: %v", err)
+	if !errors.Is(err, crosssession.ErrUnencodable) {
+		t.Errorf("Save error is not ErrUnencodable: %v", err)
 	}
 }
 
@@ -304,4 +304,73 @@ func TestUnencodableAutoSaveGives500(t *testing.T) {
 	if recs := logs.lines("session-unencodable"); len(recs) != 1 || !strings.Contains(recs[0]["msg"].(string), "type func() cannot be encoded") {
 		t.Errorf("log:\n%s", logs)
 	}
+}
+
+// TestLogoutAfterBodyStillRevokes: a handler that writes its JSON and then
+// calls Logout gets ErrResponseWritten (the cookie can no longer be
+// expired), but a server-side record is deleted all the same, so the
+// session is over on every machine. With the cookie store the error says
+// what remains.
+func TestLogoutAfterBodyStillRevokes(t *testing.T) {
+	t.Parallel()
+	for _, server := range []bool{true, false} {
+		cfg := prodCfg()
+		store := &memStore{m: map[string]map[any]any{}}
+		if server {
+			cfg.Store = store
+		}
+		a := newApp(t, cfg)
+		var logoutErr error
+		a.POST("/logout", func(c *gin.Context) {
+			c.JSON(http.StatusOK, gin.H{"bye": true})
+			logoutErr = crosssession.Logout(c)
+		})
+		login := serve(a, req("POST", "/login")).Result().Cookies()[0]
+		w := serve(a, withCookie(req("POST", "/logout"), login))
+		if !errors.Is(logoutErr, crosssession.ErrResponseWritten) {
+			t.Errorf("server=%v: Logout after the body = %v, want ErrResponseWritten", server, logoutErr)
+		}
+		if len(w.Result().Cookies()) != 0 {
+			t.Errorf("server=%v: a Set-Cookie after the body: %v", server, w.Header().Values("Set-Cookie"))
+		}
+		me := serve(a, withCookie(req("GET", "/me"), login))
+		switch {
+		case server && (me.Code != http.StatusUnauthorized || len(store.m) != 0):
+			t.Errorf("the record survived a late Logout: /me %d, records %v", me.Code, store.m)
+		case !server && !strings.Contains(logoutErr.Error(), "still opens the session until Cookie.MaxAge"):
+			t.Errorf("cookie store: %v", logoutErr)
+		}
+	}
+}
+
+// TestLateLoginChangesNothing: a goroutine holding the session (c.Copy())
+// that calls Login after the request ended gets ErrResponseWritten and
+// leaves the user's session, and its server record, as they were.
+func TestLateLoginChangesNothing(t *testing.T) {
+	t.Parallel()
+	cfg := prodCfg()
+	store := &memStore{m: map[string]map[any]any{}}
+	cfg.Store = store
+	a := newApp(t, cfg)
+	done := make(chan error, 1)
+	start := make(chan struct{})
+	a.POST("/async", func(c *gin.Context) {
+		cc := c.Copy()
+		go func() { <-start; done <- crosssession.Login(cc) }()
+		c.Status(http.StatusNoContent)
+	})
+	login := serve(a, req("POST", "/login")).Result().Cookies()[0]
+	serve(a, withCookie(req("POST", "/async"), login))
+	close(start)
+	if err := <-done; !errors.Is(err, crosssession.ErrResponseWritten) {
+		t.Errorf("late Login = %v, want ErrResponseWritten", err)
+	}
+	if me := serve(a, withCookie(req("GET", "/me"), login)); me.Code != http.StatusOK || len(store.m) != 1 {
+		t.Errorf("after a late Login: /me %d %s, records %d", me.Code, me.Body, len(store.m))
+	}
+}
+
+func withCookie(r *http.Request, c *http.Cookie) *http.Request {
+	r.AddCookie(c)
+	return r
 }

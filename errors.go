@@ -1,0 +1,71 @@
+package crosssession
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors returned by [Login], [Logout] and the session's Save, for
+// errors.Is. The first three are programming mistakes whose message says
+// how to fix them (answer them with 500 and read the log); ErrStoreUnavailable
+// is an outage (answer 503 and retry later).
+var (
+	// ErrNoSession: the route has no crosssession session. It is not behind
+	// New or a session Group (routes registered before r.Use(New(...)) are
+	// not), the policy is Bearer or NoSession, or gin-contrib's
+	// sessions.Sessions runs after crosssession and replaced its session.
+	ErrNoSession = errors.New("crosssession: no session on this route")
+
+	// ErrResponseWritten: the session was changed or saved, or Login or
+	// Logout called, after the response headers were written, or after the
+	// request ended (a goroutine holding the session): the browser cannot
+	// get the change.
+	ErrResponseWritten = errors.New("crosssession: the response was already written")
+
+	// ErrCookieTooLarge: the encoded session is over the 4,096 bytes of
+	// name and value that Chromium and Firefox accept; browsers would drop
+	// it silently.
+	ErrCookieTooLarge = errors.New("crosssession: session cookie too large")
+
+	// ErrUnencodable: a session value cannot be encoded (a type not
+	// registered with gob.Register).
+	ErrUnencodable = errors.New("crosssession: session value cannot be encoded")
+
+	// ErrStoreUnavailable: the session store (Config.Store, e.g. Redis)
+	// failed to load, save or delete a session.
+	ErrStoreUnavailable = errors.New("crosssession: session store unavailable")
+)
+
+// sessionError is one of the Err values with the details of one failure.
+// The package prefix comes from the Err value, so detail is what
+// diagnostics quote.
+type sessionError struct {
+	kind   error  // one of the Err values
+	detail string // what happened and the fix
+	cause  error  // the underlying error, or nil
+}
+
+func (e *sessionError) Error() string { return e.kind.Error() + ": " + e.detail }
+
+func (e *sessionError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.kind}
+	}
+	return []error{e.kind, e.cause}
+}
+
+// newError returns a sessionError of kind wrapping cause (may be nil); the
+// detail is formatted as fmt.Sprintf does, and names the cause if it should.
+func newError(kind, cause error, format string, args ...any) *sessionError {
+	return &sessionError{kind: kind, detail: fmt.Sprintf(format, args...), cause: cause}
+}
+
+// detail returns the message of err without the package prefix, for
+// diagnostics.
+func detail(err error) string {
+	var e *sessionError
+	if errors.As(err, &e) {
+		return e.detail
+	}
+	return err.Error()
+}
