@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -175,7 +176,7 @@ func (a *api) login(c *gin.Context) {
 	// A fresh session for the new login, so a session planted before login
 	// is worthless (session fixation).
 	if err := crosssession.Login(c); err != nil {
-		a.reply(c, http.StatusServiceUnavailable, policyCookie, gin.H{"error": err.Error()})
+		a.reply(c, errorStatus(err), policyCookie, gin.H{"error": err.Error()})
 		return
 	}
 	s := sessions.Default(c)
@@ -237,7 +238,7 @@ func (a *api) logout(c *gin.Context) {
 		// Clears the session and expires the cookie with the attributes it
 		// was set with, or the browser would keep it.
 		if err := crosssession.Logout(c); err != nil {
-			a.reply(c, http.StatusServiceUnavailable, policyCookie, gin.H{"error": err.Error()})
+			a.reply(c, errorStatus(err), policyCookie, gin.H{"error": err.Error()})
 			return
 		}
 	}
@@ -297,4 +298,13 @@ func requestLog(c *gin.Context) {
 		"authorization", c.GetHeader("Authorization") != "",
 		"dur", time.Since(start).Round(time.Microsecond),
 	)
+}
+
+// errorStatus answers a store outage with 503 and a programming mistake
+// (a route without a session, a change after the body) with 500.
+func errorStatus(err error) int {
+	if errors.Is(err, crosssession.ErrStoreUnavailable) {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }
