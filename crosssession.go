@@ -65,7 +65,7 @@ func New(cfg Config) gin.HandlerFunc {
 // middleware is a compiled Config.
 type middleware struct {
 	mode        Mode
-	rules       []originRule
+	near        []nearCand // the origins, for near-miss suggestions
 	origins     *originSet
 	debugHeader bool
 	limit       limiter
@@ -102,7 +102,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 	}
 	m := &middleware{
 		mode:        cfg.Mode,
-		rules:       cc.rules,
+		near:        nearCandidates(cc.rules),
 		origins:     compileOrigins(cc.rules),
 		debugHeader: cfg.Mode == Development || cfg.DebugHeader,
 		limit:       limiter{every: diagnosticsLogEvery},

@@ -275,69 +275,112 @@ func siteOf(origin string) string {
 	return scheme + "://" + host
 }
 
+// nearCand is a configured origin as a near-miss candidate: an exact
+// origin, or a pattern instantiated for the request (a wildcard as "app."
+// under its base, any port as the request's port).
+type nearCand struct {
+	scheme, host, port string // port "*": the request's
+	loopback           bool
+}
+
+func nearCandidates(rules []originRule) []nearCand {
+	cs := make([]nearCand, 0, len(rules))
+	for _, r := range rules {
+		h := r.host
+		if r.wildcard {
+			h = "app." + r.host
+		}
+		cs = append(cs, nearCand{r.scheme, h, r.port, isLoopbackHost(r.host)})
+	}
+	return cs
+}
+
+// maxNearEdits is how far from a configured origin an Origin may be to be
+// called a near miss.
+const maxNearEdits = 3
+
 // nearest returns the configured origin most like origin, or "" when none
 // is a near miss: a loopback host swapped for another (localhost vs
-// 127.0.0.1) or a few characters off (a port typo, http vs https).
+// 127.0.0.1) or a few characters off (a port typo, http vs https). It
+// allocates only its result.
 func (m *middleware) nearest(origin string) string {
-	const maxEdits = 3
 	if len(origin) > 100 {
 		return ""
 	}
-	best, bestScore := "", maxEdits+1
 	scheme, rest, _ := strings.Cut(origin, "://")
 	host, port := splitHostPort(rest)
-	for _, r := range m.rules {
-		cand := r.String()
-		if r.port == "*" || r.wildcard {
-			// Show the pattern instantiated for this request where it can be.
-			h := r.host
-			if r.wildcard {
-				h = "app." + r.host
-			}
-			p := r.port
-			if p == "*" {
-				p = port
-			}
-			cand = r.scheme + "://" + h
-			if p != "" {
-				cand += ":" + p
-			}
+	loopback := isLoopbackHost(host)
+	var buf [300]byte
+	best, bestScore, bestPort := -1, maxNearEdits+1, ""
+	for i, c := range m.near {
+		p := c.port
+		if p == "*" {
+			p = port
 		}
-		score := maxEdits + 1
-		if d := len(cand) - len(origin); -maxEdits <= d && d <= maxEdits {
-			score = distance(origin, cand)
-		}
-		cs, crest, _ := strings.Cut(cand, "://")
-		ch, cp := splitHostPort(crest)
-		if isLoopbackHost(ch) && isLoopbackHost(host) && cs == scheme && cp == port {
+		score := maxNearEdits + 1
+		if c.loopback && loopback && c.scheme == scheme && p == port {
 			score = 0 // localhost ↔ 127.0.0.1: the classic mix-up
+		} else {
+			score = distance(origin, appendOrigin(buf[:0], c.scheme, c.host, p), maxNearEdits)
 		}
 		if score < bestScore {
-			best, bestScore = cand, score
+			best, bestScore, bestPort = i, score, p
 		}
 	}
-	return best
+	if best < 0 {
+		return ""
+	}
+	c := m.near[best]
+	return string(appendOrigin(buf[:0], c.scheme, c.host, bestPort))
 }
 
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
+func appendOrigin(b []byte, scheme, host, port string) []byte {
+	b = append(append(append(b, scheme...), "://"...), host...)
+	if port != "" {
+		b = append(append(b, ':'), port...)
+	}
+	return b
+}
+
+// distance is the Levenshtein distance between a and b when it is at most
+// k, and k+1 otherwise. Only cells within k of the diagonal are computed,
+// on the stack: len(a) and len(b) must be under 128.
+func distance(a string, b []byte, k int) int {
+	if len(a) >= 128 || len(b) >= 128 || len(a)-len(b) > k || len(b)-len(a) > k {
+		return k + 1
+	}
+	var prev, cur [128]int
+	for j := range len(b) + 1 {
 		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
+		lo, hi := max(1, i-k), min(len(b), i+k)
+		cur[lo-1] = k + 1
+		if lo == 1 {
+			cur[0] = i
+		}
+		rowMin := cur[lo-1]
+		for j := lo; j <= hi; j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			up := k + 1
+			if j <= i-1+k {
+				up = prev[j]
+			}
+			cur[j] = min(up+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if hi < len(b) {
+			cur[hi+1] = k + 1
+		}
+		if rowMin > k {
+			return k + 1
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return min(prev[len(b)], k+1)
 }
 
 // Report returns the startup report New logs: the policy as the browser

@@ -3,6 +3,7 @@ package crosssession_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -372,5 +373,31 @@ func TestDebugHeaderIsASCII(t *testing.T) {
 	got := w.Header().Get("X-Crosssession-Debug")
 	if !strings.HasPrefix(got, "origin-not-allowed: origin http://?vil.test? is not allowed") {
 		t.Errorf("X-Crosssession-Debug = %q", got)
+	}
+}
+
+// TestDevDiagnosticsCostIsBounded: in Development an unlisted origin gets a
+// near-miss suggestion in the debug header on every request; its cost must
+// not grow with the number of configured origins, for a near miss or for
+// a stream of distinct origins.
+func TestDevDiagnosticsCostIsBounded(t *testing.T) {
+	cost := func(n int, origin func(i int) string) float64 {
+		origins := []string{"https://app.example.com"}
+		for i := range n - 1 {
+			origins = append(origins, fmt.Sprintf("https://app%d.example.com", i))
+		}
+		cfg, _ := withLog(crosssession.Dev(origins...))
+		a := newApp(t, cfg)
+		i := 0
+		return testing.AllocsPerRun(200, func() { i++; serve(a, req("GET", "/plain", "Origin", origin(i))) })
+	}
+	for name, origin := range map[string]func(int) string{
+		"near miss":        func(int) string { return "https://app.example.co" },
+		"distinct origins": func(i int) string { return fmt.Sprintf("https://x%d.example.net", i) },
+	} {
+		one, many := cost(1, origin), cost(200, origin)
+		if many > one+2 {
+			t.Errorf("%s: %v allocations per request with 200 origins against %v with 1", name, many, one)
+		}
 	}
 }

@@ -30,7 +30,9 @@ func TestHostileInputCostIsBounded(t *testing.T) {
 		huge := "https://" + strings.Repeat("a", 100_000) + ".example.net"
 		small := testing.AllocsPerRun(20, func() { serve(a, req("GET", "/plain", "Origin", "https://evil.test")) })
 		big := testing.AllocsPerRun(20, func() { serve(a, req("GET", "/plain", "Origin", huge)) })
-		if big > small+4 {
+		// A clipped copy of the Origin in the message and the log costs a
+		// few allocations of bounded size; nothing may grow with the size.
+		if big > small+8 {
 			t.Errorf("%v: a 100 KB Origin costs %v allocs per request against %v for a short one", mode, big, small)
 		}
 	}
