@@ -58,6 +58,18 @@ func newCodec(secret []byte, maxAge int) *cookieCodec {
 	return k
 }
 
+// newGinContribCodec reads the cookies gin-contrib/sessions' cookie store
+// writes with secret as its only key (cookie.NewStore(secret)): securecookie
+// signing with the raw secret, no encryption, gob values (which
+// sessionSerializer reads).
+func newGinContribCodec(secret []byte, maxAge int) *securecookie.SecureCookie {
+	sc := securecookie.New(secret, nil)
+	sc.SetSerializer(sessionSerializer{})
+	sc.MaxAge(maxAge)
+	sc.MaxLength(0)
+	return sc
+}
+
 // deriveKeys returns the HMAC-SHA256 key and the AES-256 key of a secret.
 func deriveKeys(secret []byte) (hashKey, blockKey []byte) {
 	hashKey, err1 := hkdf.Key(sha256.New, secret, nil, "crosssession v1 HMAC-SHA256", 32)

@@ -159,7 +159,7 @@ func TestDiagnostics(t *testing.T) {
 			r: func(*app) *http.Request {
 				return req("GET", "/me", "Origin", "http://localhost:3000", "Cookie", "session=bm90LWEtdmFsaWQtY29va2ll")
 			},
-			code: "cookie-undecodable", header: true, msg: "signed with a key no longer in Config.Keys",
+			code: "cookie-undecodable", header: true, msg: "no key in Config.Keys verifies it",
 		},
 		{
 			name: "cookie over 4096 bytes",

@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"cmp"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -27,7 +30,12 @@ type sessionConfig struct {
 
 	// Exactly one of codecs (the built-in cookie store) and store (a
 	// user's store, e.g. Redis) is set.
-	codecs   []*cookieCodec  // the first encodes; all decode, newest first
+	codecs []*cookieCodec // the first encodes; all decode, newest first
+	// decoders read cookies: codecs, then for each key the format of
+	// gin-contrib/sessions' cookie store made with it (cookie.NewStore(key):
+	// securecookie with the raw key as HMAC key, no encryption), so moving
+	// from it logs nobody out. That format is never written.
+	decoders []securecookie.Codec
 	tmpl     *cookieTemplate // the Set-Cookie header of the configured options; nil: net/http writes it
 	prefixed bool            // hasCookiePrefix(name), computed once
 	store    gsessions.Store
@@ -74,6 +82,10 @@ func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middlewa
 	sc.tmpl = newCookieTemplate(sc.name, &sc.opts)
 	for _, key := range keys {
 		sc.codecs = append(sc.codecs, newCodec(key, sc.opts.MaxAge))
+		sc.decoders = append(sc.decoders, sc.codecs[len(sc.codecs)-1])
+	}
+	for _, key := range keys {
+		sc.decoders = append(sc.decoders, newGinContribCodec(key, sc.opts.MaxAge))
 		sc.keyIDs = append(sc.keyIDs, sha256.Sum256(key))
 	}
 	return sc
@@ -156,74 +168,145 @@ func (s *reqSession) session() *gsessions.Session {
 	if s.gs != nil {
 		return s.gs
 	}
-	done := s.done.Load()
-	if !s.committed && !done {
+	if !s.committed && !s.done.Load() {
 		addVaryCookie(s.inner.Header(), s.varyBoth)
 	}
 	if s.cfg.store != nil {
-		gs, err := s.cfg.store.New(s.r, s.cfg.name)
-		if err != nil && !isDecodeError(err) {
-			s.storeErr = err
-			if done {
-				// Nothing can recover a panic in a goroutine: an empty
-				// session and a log line instead.
-				s.cfg.m.diagnose(nil, reasonStoreUnavailable, s.origin, "the session store failed: "+err.Error())
-				s.gs = gsessions.NewSession(s.cfg.store, s.cfg.name)
-				return s.gs
-			}
-			panic(storeUnavailable{err})
-		}
-		if gs == nil {
-			gs = gsessions.NewSession(s.cfg.store, s.cfg.name)
-		}
-		if gs.Values == nil {
-			gs.Values = make(map[any]any)
-		}
-		s.gs, s.hadCookie = gs, err == nil && !gs.IsNew
-		if err != nil {
-			s.undecodable(err)
-		}
-		return gs
+		return s.loadFromStore()
 	}
-	// The cookie store's session lives in reqSession: no store, name or
-	// Options of gorilla's (save writes the cookie, from s.options()).
+	return s.loadFromCookie()
+}
+
+// loadFromStore loads the session from Config.Store. When the request
+// carries more than one cookie of the session's name (a sibling service's
+// Domain cookie, a leftover of an earlier configuration), each is offered
+// to the store, the last first, and the first the store knows is used.
+func (s *reqSession) loadFromStore() *gsessions.Session {
+	r := s.r
+	if cks := r.CookiesNamed(s.cfg.name); len(cks) > 1 {
+		for _, ck := range slices.Backward(cks) {
+			one := r.Clone(r.Context())
+			one.Header = r.Header.Clone()
+			one.Header.Del(hCookie)
+			one.AddCookie(ck)
+			if gs, err := s.cfg.store.New(one, s.cfg.name); err == nil && gs != nil && !gs.IsNew {
+				r = one
+				break
+			}
+		}
+	}
+	gs, err := s.cfg.store.New(r, s.cfg.name)
+	if err != nil && !isDecodeError(err) {
+		s.storeErr = err
+		if s.done.Load() {
+			// Nothing can recover a panic in a goroutine: an empty session
+			// and a log line instead.
+			s.cfg.m.diagnose(nil, reasonStoreUnavailable, s.origin, "the session store failed: "+err.Error())
+			s.gs = gsessions.NewSession(s.cfg.store, s.cfg.name)
+			return s.gs
+		}
+		panic(storeUnavailable{err})
+	}
+	if gs == nil {
+		gs = gsessions.NewSession(s.cfg.store, s.cfg.name)
+	}
+	if gs.Values == nil {
+		gs.Values = make(map[any]any)
+	}
+	s.gs, s.hadCookie = gs, err == nil && !gs.IsNew
+	if err != nil {
+		s.undecodable(err)
+	}
+	return gs
+}
+
+// loadFromCookie decodes the session from its cookie. Browsers send every
+// cookie of the name that matches (oldest first): each is tried, and of
+// those that verify the newest is used. Reading never re-issues the cookie,
+// even under an old key or gin-contrib's format: a response to a request
+// that did not change the session must not undo a logout that completed
+// while it ran.
+func (s *reqSession) loadFromCookie() *gsessions.Session {
+	// The session lives in reqSession: no store, name or Options of
+	// gorilla's (save writes the cookie, from s.options()).
 	s.cookieSess = gsessions.Session{Values: make(map[any]any), IsNew: true}
 	gs := &s.cookieSess
 	s.gs = gs
-	ck, err := s.r.Cookie(s.cfg.name)
-	if err != nil {
-		return gs
+	var errs []error
+	newest := int64(-1)
+	for _, ck := range s.r.CookiesNamed(s.cfg.name) {
+		vs, err := s.cfg.decode(ck.Value)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if t := cookieTime(ck.Value); t >= newest {
+			newest, gs.Values = t, vs
+		}
 	}
-	if len(ck.Value) > browserMaxCookie {
+	if newest >= 0 {
+		gs.IsNew, s.hadCookie = false, true
+	} else if len(errs) > 0 {
+		s.undecodable(errors.Join(errs...))
+	}
+	return gs
+}
+
+// decode reads one cookie value with every key, in the current format and
+// then in gin-contrib's.
+func (sc *sessionConfig) decode(value string) (map[any]any, error) {
+	if len(value) > browserMaxCookie {
 		// No browser sends a cookie this large; do not spend a decode
 		// (per key) on it.
-		s.undecodable(fmt.Errorf("cookie is %d bytes, over the browsers' limit of %d", len(ck.Value), browserMaxCookie))
-		return gs
+		return nil, fmt.Errorf("cookie is %d bytes, over the browsers' limit of %d", len(value), browserMaxCookie)
 	}
 	var errs []error
-	for i, codec := range s.cfg.codecs {
-		err := codec.Decode(s.cfg.name, ck.Value, &gs.Values)
+	for _, c := range sc.decoders {
+		vs := make(map[any]any)
+		err := c.Decode(sc.name, value, &vs)
 		if err == nil {
-			gs.IsNew, s.hadCookie = false, true
-			if i > 0 {
-				s.dirty = true // re-issue under the current key
-			}
-			return gs
+			return vs, nil
 		}
 		errs = append(errs, err)
 		if !isDecodeError(err) {
 			break
 		}
 	}
-	clear(gs.Values)
-	s.undecodable(errors.Join(errs...))
-	return gs
+	return nil, errors.Join(errs...)
+}
+
+// cookieTime returns the signing time (Unix seconds) of a cookie value in
+// securecookie's format, base64url("time|value|mac"), or 0; it is read
+// only from values that verified.
+func cookieTime(value string) int64 {
+	b, err := base64.URLEncoding.DecodeString(value)
+	if err != nil {
+		return 0
+	}
+	t, _, _ := strings.Cut(string(b), "|")
+	n, _ := strconv.ParseInt(t, 10, 64)
+	return n
 }
 
 func (s *reqSession) undecodable(err error) {
-	s.cfg.m.diagnose(s.ctx(), reasonCookieUndecodable, s.origin,
-		"the session cookie could not be read (tampered, expired, or signed with a key no longer in Config.Keys), "+
-			"so a fresh session was started: "+err.Error())
+	s.cfg.m.diagnose(s.ctx(), reasonCookieUndecodable, s.origin, "the session cookie could not be read, so a fresh "+
+		"session was started: "+undecodableReason(err))
+}
+
+// undecodableReason says what securecookie's errors show: a valid signature
+// on an expired cookie, or no key of the configuration that verifies it.
+func undecodableReason(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "over the browsers' limit"):
+		return "no browser sends it: the " + msg
+	case strings.Contains(msg, "expired timestamp"):
+		return "it is older than Cookie.MaxAge"
+	case errors.Is(err, securecookie.ErrMacInvalid):
+		return "no key in Config.Keys verifies it (it was signed with another key, or tampered with)"
+	}
+	first, _, _ := strings.Cut(msg, "\n")
+	return "it is not in the session format (" + first + ")"
 }
 
 // isDecodeError reports whether err means "this cookie is not ours or no
@@ -476,9 +559,15 @@ func (s *reqSession) commit() {
 	}
 	s.committed = true
 	var err error
-	if s.storeErr != nil {
+	switch {
+	case s.storeErr != nil:
 		err = newError(ErrStoreUnavailable, s.storeErr, "loading session %q: %v", s.cfg.name, s.storeErr)
-	} else if s.dirty {
+	case s.dirty && s.inner.Status() >= http.StatusInternalServerError && panicking():
+		// A gin.Recovery after crosssession in the chain writes its 500
+		// for a handler that panicked: the handler's half-done change is
+		// dropped, as it is when the panic passes through serve.
+		s.dirty = false
+	case s.dirty:
 		err = s.save()
 	}
 	if err != nil {
@@ -495,7 +584,77 @@ func (s *reqSession) commit() {
 		}
 		return
 	}
+	if s.setCookie {
+		privateCache(s.inner.Header())
+	}
 	s.cfg.m.checkResponse(s)
+}
+
+// panicking reports whether its caller runs in a deferred call during a
+// panic (gin.Recovery writing its 500): runtime.gopanic is on the stack
+// until that call returns. Only asked for 5xx responses of changed sessions.
+func panicking() bool {
+	var pcs [64]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+	for {
+		f, more := frames.Next()
+		if f.Function == "runtime.gopanic" {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
+}
+
+// privateCache makes a response that carries the session cookie
+// unstorable by shared caches (RFC 9111 §5.2.2.7, private), whatever the
+// handler set: public and s-maxage, which would let a CDN serve one
+// visitor's Set-Cookie to the next, are dropped; no-store is kept as is.
+// The browser's own cache may still keep the response.
+func privateCache(h http.Header) {
+	cc := h["Cache-Control"]
+	if len(cc) == 0 {
+		h["Cache-Control"] = []string{"private"}
+		return
+	}
+	var out []string
+	private := false
+	for _, v := range cc {
+		for _, d := range splitDirectives(v) {
+			name, _, qualified := strings.Cut(d, "=")
+			switch strings.ToLower(name) {
+			case "public", "s-maxage":
+				continue
+			case "private", "no-store":
+				private = private || !qualified
+			}
+			out = append(out, d)
+		}
+	}
+	if !private {
+		out = append(out, "private")
+	}
+	h["Cache-Control"] = []string{strings.Join(out, ", ")}
+}
+
+// splitDirectives splits a Cache-Control value at the commas outside
+// quoted strings and trims each directive.
+func splitDirectives(v string) []string {
+	var ds []string
+	quoted, start := false, 0
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) && v[i] == '"' {
+			quoted = !quoted
+		}
+		if i == len(v) || v[i] == ',' && !quoted {
+			if d := strings.TrimSpace(v[start:i]); d != "" {
+				ds = append(ds, d)
+			}
+			start = i + 1
+		}
+	}
+	return ds
 }
 
 // fail replaces the response with a JSON error, unless it is already on

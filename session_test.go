@@ -7,9 +7,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/crosssession/crosssession"
 	"github.com/gin-contrib/sessions"
+	gincookie "github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
 	gsessions "github.com/gorilla/sessions"
 )
@@ -110,9 +113,17 @@ func TestKeyRotation(t *testing.T) {
 	if w.Code != 200 {
 		t.Fatalf("old cookie during rotation: %d, want 200", w.Code)
 	}
-	reissued := w.Result().Cookies()
+	// A read never re-issues: a slow read that started before a logout
+	// would undo it.
+	if got := w.Header().Values("Set-Cookie"); len(got) != 0 {
+		t.Fatalf("a read re-issued the cookie: %q", got)
+	}
+	// The next change re-issues it under the new key.
+	r = req("POST", "/login", "Origin", "https://app.example.com")
+	r.AddCookie(oldCookie)
+	reissued := serve(during, r).Result().Cookies()
 	if len(reissued) != 1 {
-		t.Fatalf("a cookie under the old key was not re-issued on a read: %q", w.Header().Values("Set-Cookie"))
+		t.Fatalf("a change under the old key re-issued %d cookies", len(reissued))
 	}
 
 	cfg, logs := withLog(crosssession.Prod(newKey, "https://app.example.com"))
@@ -373,4 +384,188 @@ func TestLateLoginChangesNothing(t *testing.T) {
 func withCookie(r *http.Request, c *http.Cookie) *http.Request {
 	r.AddCookie(c)
 	return r
+}
+
+// TestEveryCookieOfTheNameIsTried: browsers send every cookie of a name
+// that matches, oldest first (a sibling service's Domain cookie, a leftover
+// of an earlier configuration). The one that verifies is used, in either
+// order; of two that verify, the newest.
+func TestEveryCookieOfTheNameIsTried(t *testing.T) {
+	t.Parallel()
+	cfg, logs := withLog(prodCfg())
+	a := newApp(t, cfg)
+	other := newApp(t, crosssession.Prod(bytes.Repeat([]byte("x"), 32), "https://app.example.com"))
+	foreign := loginCookie(t, other, "https://app.example.com")
+	valid := loginCookie(t, a, "https://app.example.com")
+	me := func(cookies ...*http.Cookie) (int, string) {
+		r := req("GET", "/me", "Origin", "https://app.example.com")
+		for _, c := range cookies {
+			r.AddCookie(c)
+		}
+		w := serve(a, r)
+		return w.Code, w.Body.String()
+	}
+	if code, _ := me(foreign, valid); code != 200 {
+		t.Errorf("foreign then valid: %d", code)
+	}
+	if code, _ := me(valid, foreign); code != 200 {
+		t.Errorf("valid then foreign: %d", code)
+	}
+	if n := len(logs.lines("cookie-undecodable")); n != 0 {
+		t.Errorf("cookie-undecodable logged although a cookie verified:\n%s", logs)
+	}
+	// Two that verify: the one signed last wins, whatever the order.
+	synctest.Test(t, func(t *testing.T) {
+		a := newApp(t, prodCfg())
+		older := loginAs(t, a, "olga")
+		time.Sleep(2 * time.Second)
+		newer := loginAs(t, a, "nina")
+		for _, order := range [][]*http.Cookie{{older, newer}, {newer, older}} {
+			r := req("GET", "/me")
+			r.AddCookie(order[0])
+			r.AddCookie(order[1])
+			if w := serve(a, r); !strings.Contains(w.Body.String(), "nina") {
+				t.Errorf("two valid cookies: %s, want the newest (nina)", w.Body)
+			}
+		}
+	})
+	// A Store gets the cookie it knows, whichever position it has.
+	scfg := prodCfg()
+	scfg.Store = &memStore{m: map[string]map[any]any{}}
+	s := newApp(t, scfg)
+	known := loginCookie(t, s, "https://app.example.com")
+	stale := &http.Cookie{Name: known.Name, Value: "gone-123"}
+	for _, order := range [][]*http.Cookie{{stale, known}, {known, stale}} {
+		r := req("GET", "/me")
+		r.AddCookie(order[0])
+		r.AddCookie(order[1])
+		if w := serve(s, r); w.Code != 200 {
+			t.Errorf("store, cookies %s then %s: %d", order[0].Value, order[1].Value, w.Code)
+		}
+	}
+}
+
+// loginAs logs in as user and returns the session cookie.
+func loginAs(t *testing.T, a http.Handler, user string) *http.Cookie {
+	t.Helper()
+	cks := serve(a, req("POST", "/login?user="+user)).Result().Cookies()
+	if len(cks) != 1 {
+		t.Fatalf("login as %s: %d cookies", user, len(cks))
+	}
+	return cks[0]
+}
+
+// TestMovingFromGinContribCookieStore: an app that ran
+// sessions.Sessions("session", cookie.NewStore(K)) switches to crosssession
+// with Keys {K}: its users stay logged in, nothing blames the key, and the
+// next change re-issues the cookie in crosssession's format.
+func TestMovingFromGinContribCookieStore(t *testing.T) {
+	t.Parallel()
+	key := bytes.Repeat([]byte("g"), 32)
+	before := gin.New()
+	before.Use(sessions.Sessions("session", gincookie.NewStore(key)))
+	before.POST("/login", func(c *gin.Context) {
+		s := sessions.Default(c)
+		s.Set("user", "alice")
+		if err := s.Save(); err != nil {
+			t.Error(err)
+		}
+	})
+	old := serve(before, req("POST", "/login")).Result().Cookies()[0]
+
+	cfg := crosssession.Dev("http://localhost:3000")
+	cfg.Keys = [][]byte{key}
+	cfg, logs := withLog(cfg)
+	after := newApp(t, cfg)
+	r := req("GET", "/me", "Origin", "http://localhost:3000")
+	r.AddCookie(old)
+	w := serve(after, r)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "alice") {
+		t.Fatalf("gin-contrib cookie after the switch: %d %s", w.Code, w.Body)
+	}
+	if len(w.Result().Cookies()) != 0 {
+		t.Errorf("a read re-issued the cookie: %v", w.Header().Values("Set-Cookie"))
+	}
+	if strings.Contains(logs.String(), "cookie-undecodable") {
+		t.Errorf("the switch was diagnosed as an undecodable cookie:\n%s", logs)
+	}
+	r = req("POST", "/login?user=alice", "Origin", "http://localhost:3000")
+	r.AddCookie(old)
+	fresh := serve(after, r).Result().Cookies()
+	if len(fresh) != 1 || fresh[0].Value == old.Value {
+		t.Fatalf("a change did not re-issue the cookie: %v", fresh)
+	}
+	// The re-issued cookie is crosssession's format: gin-contrib's store
+	// no longer reads it, crosssession does.
+	r = req("GET", "/me", "Origin", "http://localhost:3000")
+	r.AddCookie(fresh[0])
+	if w := serve(after, r); w.Code != 200 {
+		t.Errorf("re-issued cookie: %d", w.Code)
+	}
+	var back any
+	before.GET("/peek", func(c *gin.Context) { back = sessions.Default(c).Get("user") })
+	r = req("GET", "/peek")
+	r.AddCookie(fresh[0])
+	serve(before, r)
+	if back != nil {
+		t.Errorf("the re-issued cookie is still in gin-contrib's format")
+	}
+}
+
+// TestPanickedHandlerNeverCommits: a handler that changes the session and
+// then panics sends no Set-Cookie with the 500, whether gin.Recovery runs
+// before crosssession in the chain or after it.
+func TestPanickedHandlerNeverCommits(t *testing.T) {
+	t.Parallel()
+	for _, recoveryFirst := range []bool{true, false} {
+		r := gin.New()
+		if recoveryFirst {
+			r.Use(gin.RecoveryWithWriter(io.Discard))
+		}
+		r.Use(crosssession.New(prodCfg()))
+		if !recoveryFirst {
+			r.Use(gin.RecoveryWithWriter(io.Discard))
+		}
+		r.POST("/half", func(c *gin.Context) {
+			sessions.Default(c).Set("user", "mallory")
+			panic("half-done")
+		})
+		w := serve(r, req("POST", "/half", "Origin", "https://app.example.com"))
+		if w.Code != http.StatusInternalServerError || len(w.Header().Values("Set-Cookie")) != 0 {
+			t.Errorf("recovery first=%v: %d, Set-Cookie %q; want 500 without the half-done session",
+				recoveryFirst, w.Code, w.Header().Values("Set-Cookie"))
+		}
+	}
+}
+
+// TestSessionResponsesArePrivate: a response carrying the session's
+// Set-Cookie is never storable by a shared cache, whatever the handler's
+// Cache-Control; responses without the cookie keep theirs.
+func TestSessionResponsesArePrivate(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, prodCfg())
+	a.GET("/cc", func(c *gin.Context) {
+		if v := c.Query("cc"); v != "" {
+			c.Header("Cache-Control", v)
+		}
+		if c.Query("set") != "" {
+			sessions.Default(c).Set("n", 1)
+		}
+		c.String(http.StatusOK, "ok")
+	})
+	for _, tc := range []struct{ query, want string }{
+		{"set=1", "private"},
+		{"set=1&cc=public,+max-age=300", "max-age=300, private"},
+		{"set=1&cc=s-maxage=60,+max-age=30", "max-age=30, private"},
+		{"set=1&cc=no-store", "no-store"},
+		{`set=1&cc=private="Set-Cookie",+public`, `private="Set-Cookie", private`},
+		{"set=1&cc=private,+max-age=5", "private, max-age=5"},
+		{"cc=public,+max-age=300", "public, max-age=300"},
+		{"", ""},
+	} {
+		w := serve(a, req("GET", "/cc?"+tc.query))
+		if got := strings.Join(w.Header().Values("Cache-Control"), "; "); got != tc.want {
+			t.Errorf("%s: Cache-Control %q, want %q", tc.query, got, tc.want)
+		}
+	}
 }
