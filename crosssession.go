@@ -132,7 +132,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		// checked by our matcher before it is consulted (see decide).
 		m.cop = http.NewCrossOriginProtection()
 		for _, r := range cc.rules {
-			if r.exact() {
+			if r.Exact() {
 				if err := m.cop.AddTrustedOrigin(r.String()); err != nil {
 					return nil, err // unreachable: the rule was validated
 				}

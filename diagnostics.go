@@ -3,7 +3,6 @@ package crosssession
 import (
 	"fmt"
 	"net/http"
-	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	gsessions "github.com/gorilla/sessions"
-	"golang.org/x/net/publicsuffix"
 )
 
 // Reason codes of request diagnostics: stable strings that appear in the
@@ -253,28 +251,6 @@ func hostname(hostport string) string {
 	return h
 }
 
-// siteOf returns the schemeful site of an origin: its scheme and
-// registrable domain (eTLD+1, with the public suffix list), or the whole
-// host when it has none (IP addresses, localhost). Two origins are
-// same-site when their sites are equal; ports never count.
-func siteOf(origin string) string {
-	scheme, rest, ok := strings.Cut(origin, "://")
-	if !ok {
-		return origin
-	}
-	host := strings.ToLower(hostname(rest))
-	if strings.HasPrefix(host, "[") {
-		return scheme + "://" + host
-	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return scheme + "://" + host
-	}
-	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
-		return scheme + "://" + d
-	}
-	return scheme + "://" + host
-}
-
 // nearest returns the configured origin most like origin, or "" when none
 // is a near miss: a loopback host swapped for another (localhost vs
 // 127.0.0.1) or a few characters off (a port typo, http vs https).
@@ -288,17 +264,17 @@ func (m *middleware) nearest(origin string) string {
 	host, port := splitHostPort(rest)
 	for _, r := range m.rules {
 		cand := r.String()
-		if r.port == "*" || r.wildcard {
+		if r.Port == "*" || r.Wildcard {
 			// Show the pattern instantiated for this request where it can be.
-			h := r.host
-			if r.wildcard {
-				h = "app." + r.host
+			h := r.Host
+			if r.Wildcard {
+				h = "app." + r.Host
 			}
-			p := r.port
+			p := r.Port
 			if p == "*" {
 				p = port
 			}
-			cand = r.scheme + "://" + h
+			cand = r.Scheme + "://" + h
 			if p != "" {
 				cand += ":" + p
 			}
@@ -404,9 +380,9 @@ func (cc *compiled) warnings() []string {
 	var loopbackNames, loopbackIPs bool
 	isDevDefault := c.Mode == Development && strings.Join(c.Origins, ",") == strings.Join(Dev().Origins, ",")
 	for _, r := range cc.rules {
-		if r.host == "localhost" {
+		if r.Host == "localhost" {
 			loopbackNames = true
-		} else if isLoopbackHost(r.host) && r.host != "[::1]" {
+		} else if isLoopbackHost(r.Host) && r.Host != "[::1]" {
 			loopbackIPs = true
 		}
 	}
@@ -428,8 +404,8 @@ func (cc *compiled) warnings() []string {
 		apiSite := siteOf(c.APIOrigin)
 		for _, r := range cc.rules {
 			o := r.String()
-			if r.wildcard {
-				o = r.scheme + "://x." + r.host
+			if r.Wildcard {
+				o = r.Scheme + "://x." + r.Host
 			}
 			if siteOf(o) == apiSite {
 				continue
