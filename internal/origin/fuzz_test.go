@@ -68,6 +68,8 @@ func FuzzMatch(f *testing.F) {
 		{"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
 		{"http://127.0.0.1:*", "http://127.1:8080"},
 		{"capacitor://localhost", "capacitor://localhost"},
+		{"https://*.example.com", "https://xn--bcher-kva.example.com"},
+		{"https://*.example.com", "https://xn--f.example.com"},
 	} {
 		f.Add(s[0], s[1])
 	}
@@ -98,6 +100,24 @@ func FuzzBrowserHost(f *testing.F) {
 		}
 		if h2, ok2 := browserHost(h); !ok2 || h2 != h {
 			t.Fatalf("browserHost(%q) = %q, but browserHost(%q) = %q, %v", in, h, h, h2, ok2)
+		}
+	})
+}
+
+// FuzzPunycode: the allocation-free check Match runs agrees with x/net's
+// RFC 3492 decoder.
+func FuzzPunycode(f *testing.F) {
+	for _, s := range []string{"bcher-kva", "ls8h", "f", "", "abc-", "-", "zz99999999", "8i7caa", "a-ecp", "99999999999a",
+		"-a", "a--b", "wgv71a119e", "mgbh0fb", "--"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rest string) {
+		label := "xn--" + strings.ToLower(rest)
+		if strings.Trim(label, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return
+		}
+		if got, want := decodesAsPunycode(label), naivePunycode(label); got != want {
+			t.Fatalf("decodesAsPunycode(%q) = %v, x/net/idna says %v", label, got, want)
 		}
 	})
 }

@@ -128,17 +128,18 @@ func checkIPv4(host string) string {
 // serve a page. Browsers send some names DNS cannot hold; a configured
 // origin must be one a page can be loaded from.
 func checkDomain(d string) string {
-	switch {
-	case strings.HasSuffix(d, "."):
-		return fmt.Sprintf("ends with a dot; only a page loaded from the dotted name %q sends that origin, which is "+
-			"a different origin and site from %q, so it is almost always a mistake", d, strings.TrimSuffix(d, "."))
-	case len(d) > 253:
+	name, dot := strings.CutSuffix(d, ".")
+	if len(name) > 253 {
 		return "has a host longer than 253 characters"
 	}
-	for label := range strings.SplitSeq(d, ".") {
+	for label := range strings.SplitSeq(name, ".") {
 		if reason := checkLabel(label, d); reason != "" {
 			return reason
 		}
+	}
+	if dot {
+		return fmt.Sprintf("ends with a dot; only a page loaded from the dotted name %q sends that origin, which is "+
+			"a different origin and site from %q, so it is almost always a mistake", d, name)
 	}
 	return ""
 }

@@ -104,8 +104,8 @@ func Parse(s string) (Rule, error) {
 }
 
 // parse is Parse in steps, returning the reason for a refusal instead of an
-// error: the whole text, the scheme, what follows the host, the port, then
-// the host.
+// error: the whole text, the scheme, what follows the host, the host, then
+// the port.
 func parse(s string) (Rule, string) {
 	if reason := checkText(s); reason != "" {
 		return Rule{}, reason
@@ -119,17 +119,17 @@ func parse(s string) (Rule, string) {
 		return Rule{}, reason
 	}
 	host, port := SplitHostPort(hostport)
-	hasPort := port != "" || strings.HasSuffix(hostport, ":")
 	r := Rule{Scheme: scheme}
-	if r.Port, reason = parsePort(scheme, port, hasPort); reason != "" {
-		return Rule{}, reason
-	}
 	if !isWebScheme(scheme) {
-		r.Host, reason = parseAppHost(scheme, host, r.Port)
+		r.Host, reason = parseAppHost(scheme, host, port)
 	} else {
 		r.Host, r.Wildcard, reason = parseWebHost(scheme, host)
 	}
 	if reason != "" {
+		return Rule{}, reason
+	}
+	hasPort := port != "" || strings.HasSuffix(hostport, ":")
+	if r.Port, reason = parsePort(scheme, port, hasPort); reason != "" {
 		return Rule{}, reason
 	}
 	return r, ""

@@ -166,6 +166,8 @@ func TestParseRefusesOriginsBrowsersCannotSend(t *testing.T) {
 		{"http://a..b", `has an empty label in host "a..b", which no DNS name has, so no browser can load a page there`, ""},
 		{"https://.example.com", "empty label", ""},
 		{"https://*..example.com", "empty label", ""},
+		{"http://a..b.", "empty label", ""},          // not the trailing-dot message
+		{"http://[::1]:3000:", "malformed IPv6", ""}, // the host is read before the port
 		{"http://xn--f", `the label "xn--f", which is not valid punycode`, ""},
 		{"http://xn--", "not valid punycode", ""},
 		{"http://xn--a.example", "not valid punycode", ""},
@@ -290,6 +292,7 @@ func TestParseExplainsRegexps(t *testing.T) {
 		{`^https://(.*\.)?example\.com(:\d+)?$`, []string{"https://*.example.com:*", "https://example.com:*"}},
 		{`https://app\.example\.com`, []string{"https://app.example.com"}},
 		{`http://localhost:\d{4}`, []string{"http://localhost:*"}},
+		{`/^https:\/\/(www\.)?example\.com$/i`, []string{"https://www.example.com", "https://example.com"}}, // a JavaScript literal
 		{`^https?://localhost:(3000|5173)$`, []string{"http://localhost:3000", "http://localhost:5173", "https://localhost:3000", "https://localhost:5173"}},
 		{`https://.*\.vercel\.app`, nil},                                              // a wildcard over a public suffix
 		{`https://app\.example\.com.*`, nil},                                          // matches app.example.com.evil.com too

@@ -52,6 +52,12 @@ const (
 // expression s, or nil when they cannot be derived: an unsupported
 // construct, a part no pattern can say, or a result Parse refuses.
 func patternsForRegexp(s string) []string {
+	// A JavaScript literal, /^https:\/\/app\.example\.com$/i.
+	if len(s) > 2 && s[0] == '/' {
+		if i := strings.LastIndexByte(s, '/'); i > 0 && strings.Trim(s[i+1:], "dgimsuvy") == "" {
+			s = s[1:i]
+		}
+	}
 	re, err := syntax.Parse(s, syntax.Perl)
 	if err != nil {
 		return nil

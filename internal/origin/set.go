@@ -94,11 +94,28 @@ func (s *Set) matchWild(scheme, host, port string) bool {
 		k := append(buf[:n], host[i:]...)
 		for _, p := range s.wild[string(k)] {
 			if p == "*" || p == port {
-				return true
+				return punycodeLabels(host[:i])
 			}
 		}
 	}
 	return false
+}
+
+// punycodeLabels reports whether every xn-- label of sub, the labels a
+// wildcard matched, is punycode for an internationalized name.
+func punycodeLabels(sub string) bool {
+	for sub != "" {
+		label := sub
+		if i := strings.IndexByte(sub, '.'); i >= 0 {
+			label, sub = sub[:i], sub[i+1:]
+		} else {
+			sub = ""
+		}
+		if strings.HasPrefix(label, "xn--") && !decodesAsPunycode(label) {
+			return false
+		}
+	}
+	return true
 }
 
 // splitCanonical splits the host[:port] of an Origin and reports whether

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/idna"
 )
 
 func mustSet(t testing.TB, origins ...string) *Set {
@@ -37,6 +39,9 @@ func TestSetMatch(t *testing.T) {
 		{"https://a.b.example.org", true},
 		{"https://x_y.example.org", true},
 		{"https://-x.example.org", true}, // browsers send it (CheckHyphens false)
+		{"https://xn--bcher-kva.example.org", true},
+		{"https://a.xn--ls8h.example.org", true},
+		{"https://xn--8i7caa.example.org", true}, // punycode, though not valid UTS 46; loaded for compatibility
 		{"http://localhost", true},
 		{"http://localhost:3000", true},
 		{"https://x.corp.example:8443", true},
@@ -106,6 +111,10 @@ func TestMatchRefusesOriginsBrowsersCannotSend(t *testing.T) {
 		"http://[0:0:0:0:0:0:0:1]:3000", "http://[::0001]", "http://[::1]]", "http://[::1]x:3000",
 		"http://127.1:3000", "http://0x7f.0.0.1", "http://127.0.0.1.:3000", "http://2130706433",
 		"http://localhost.:3000", "https://a.example.com.:8443", "https://a.example.com:443",
+		// Labels that are not punycode for any name (browsers before the
+		// URL Standard's 2026 ASCII fallback refuse them).
+		"https://xn--f.example.com", "https://xn--.example.com", "https://xn--abc-.example.com", "https://xn---.example.com",
+		"https://a.xn--zz99999999.example.com", "https://-xn--a.xn--f.example.com",
 	} {
 		if set.Match(o) {
 			t.Errorf("Match(%q) = true, want false: browsers never send it", o)
@@ -163,11 +172,21 @@ func browserOrigin(origin string) string {
 		return origin
 	}
 	for _, l := range labels {
-		if l == "" || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		if l == "" || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "" || !naivePunycode(l) {
 			return ""
 		}
 	}
 	return origin
+}
+
+// naivePunycode: an xn-- label must decode (x/net/idna's RFC 3492 decoder)
+// to a name with a non-ASCII character.
+func naivePunycode(label string) bool {
+	if !strings.HasPrefix(label, "xn--") {
+		return true
+	}
+	u, err := idna.Punycode.ToUnicode(label)
+	return err == nil && strings.IndexFunc(u, func(r rune) bool { return r >= 0x80 }) >= 0
 }
 
 // naiveIPv6 serializes an address the URL Standard's way by trying every
