@@ -2,6 +2,8 @@ package crosssession
 
 import (
 	"errors"
+	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -85,6 +87,26 @@ func TestOriginSetLookupReadyValues(t *testing.T) {
 		}
 		if v != nil && (len(v) != 1 || cap(v) != 1 || v[0] != tc.origin) {
 			t.Errorf("lookup(%q) ready value %q (cap %d), want the origin alone with len == cap", tc.origin, v, cap(v))
+		}
+	}
+}
+
+// An app or extension front end's exact origin goes through the whole
+// policy: allowed, and trusted by the CSRF check for unsafe methods.
+func TestAppOriginThroughPolicy(t *testing.T) {
+	t.Parallel()
+	cfg := Prod(make([]byte, 32), "capacitor://localhost", "chrome-extension://abcdefghijklmnopabcdefghijklmnop")
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	m, err := compileMiddleware(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []string{"capacitor://localhost", "chrome-extension://abcdefghijklmnopabcdefghijklmnop"} {
+		r := httptest.NewRequest("POST", "https://api.example.com/x", nil)
+		r.Header.Set("Origin", o)
+		r.Header.Set("Sec-Fetch-Site", "cross-site")
+		if d := m.decide(r, nil, "/x"); !d.allow || d.acao == nil || d.action != actNext {
+			t.Errorf("POST from %s: decide = %+v, want allowed with the ready value", o, d)
 		}
 	}
 }
