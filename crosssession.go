@@ -119,7 +119,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		// checked by our matcher before it is consulted (see decide).
 		m.cop = http.NewCrossOriginProtection()
 		for _, r := range cc.rules {
-			if r.exact() {
+			if r.Exact() {
 				if err := m.cop.AddTrustedOrigin(r.String()); err != nil {
 					return nil, err // unreachable: the rule was validated
 				}
@@ -198,7 +198,7 @@ func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath str
 	origins := r.Header[hOrigin]
 	if len(origins) == 1 {
 		d.origin = origins[0]
-		d.allow = m.origins.match(d.origin)
+		d.allow = m.origins.Match(d.origin)
 	}
 	if r.Method == http.MethodOptions && d.origin != "" && len(r.Header[hRequestMethod]) > 0 {
 		if isGroupPreflight(route) && !m.ownsRoute(fullPath) {
@@ -264,7 +264,7 @@ func (m *middleware) serve(c *gin.Context) {
 		if sub := m.subFor(c.Request.URL.Path); sub != nil {
 			p = sub // a Group nested in this one answers for its paths
 			d = decision{action: actPreflight, origin: d.origin}
-			d.allow = sub.origins.match(d.origin)
+			d.allow = sub.origins.Match(d.origin)
 		}
 		p.answerPreflight(c, d)
 		return

@@ -3,7 +3,6 @@ package crosssession
 import (
 	"fmt"
 	"net/http"
-	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	gsessions "github.com/gorilla/sessions"
-	"golang.org/x/net/publicsuffix"
 )
 
 // Reason codes of request diagnostics: stable strings that appear in the
@@ -253,28 +251,6 @@ func hostname(hostport string) string {
 	return h
 }
 
-// siteOf returns the schemeful site of an origin: its scheme and
-// registrable domain (eTLD+1, with the public suffix list), or the whole
-// host when it has none (IP addresses, localhost). Two origins are
-// same-site when their sites are equal; ports never count.
-func siteOf(origin string) string {
-	scheme, rest, ok := strings.Cut(origin, "://")
-	if !ok {
-		return origin
-	}
-	host := strings.ToLower(hostname(rest))
-	if strings.HasPrefix(host, "[") {
-		return scheme + "://" + host
-	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return scheme + "://" + host
-	}
-	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
-		return scheme + "://" + d
-	}
-	return scheme + "://" + host
-}
-
 // nearCand is a configured origin as a near-miss candidate: an exact
 // origin, or a pattern instantiated for the request (a wildcard as "app."
 // under its base, any port as the request's port).
@@ -286,11 +262,11 @@ type nearCand struct {
 func nearCandidates(rules []originRule) []nearCand {
 	cs := make([]nearCand, 0, len(rules))
 	for _, r := range rules {
-		h := r.host
-		if r.wildcard {
-			h = "app." + r.host
+		h := r.Host
+		if r.Wildcard {
+			h = "app." + r.Host
 		}
-		cs = append(cs, nearCand{r.scheme, h, r.port, isLoopbackHost(r.host)})
+		cs = append(cs, nearCand{r.Scheme, h, r.Port, isLoopbackHost(r.Host)})
 	}
 	return cs
 }
@@ -450,9 +426,9 @@ func (cc *compiled) warnings() []string {
 	var loopbackNames, loopbackIPs bool
 	isDevDefault := c.Mode == Development && strings.Join(c.Origins, ",") == strings.Join(Dev().Origins, ",")
 	for _, r := range cc.rules {
-		if r.host == "localhost" {
+		if r.Host == "localhost" {
 			loopbackNames = true
-		} else if isLoopbackHost(r.host) && r.host != "[::1]" {
+		} else if isLoopbackHost(r.Host) && r.Host != "[::1]" {
 			loopbackIPs = true
 		}
 	}
@@ -481,8 +457,8 @@ func (cc *compiled) warnings() []string {
 		apiSite := siteOf(c.APIOrigin)
 		for _, r := range cc.rules {
 			o := r.String()
-			if r.wildcard {
-				o = r.scheme + "://x." + r.host
+			if r.Wildcard {
+				o = r.Scheme + "://x." + r.Host
 			}
 			if siteOf(o) == apiSite {
 				continue

@@ -235,9 +235,9 @@ func (c Config) compile() (*compiled, error) {
 	if c.APIOrigin != "" {
 		if r, err := parseOrigin(c.APIOrigin, false); err != nil {
 			add("APIOrigin: %s", strings.TrimPrefix(err.Error(), "crosssession: "))
-		} else if !r.exact() {
+		} else if !r.Exact() {
 			add("APIOrigin %q is a pattern; give the API's one public origin", c.APIOrigin)
-		} else if r.scheme == "http" && !isLoopbackHost(r.host) && !c.NoSession && !c.Cookie.Insecure {
+		} else if r.Scheme == "http" && !isLoopbackHost(r.Host) && !c.NoSession && !c.Cookie.Insecure {
 			add("APIOrigin %q is plain http, where browsers refuse Secure cookies; serve the API over https", c.APIOrigin)
 		}
 	}
