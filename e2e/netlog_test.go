@@ -277,7 +277,9 @@ func (nl *netlog) dumpFrom(mark int, prefix string) string {
 func (nl *netlog) reasons(prefix string) string { return nl.reasonsFrom(0, prefix) }
 
 // reasonsFrom is reasons for the requests recorded since mark.
-func (nl *netlog) reasonsFrom(mark int, prefix string) string { return nl.summarize(mark, prefix, true) }
+func (nl *netlog) reasonsFrom(mark int, prefix string) string {
+	return nl.summarize(mark, prefix, true)
+}
 
 // engineReasons is reasons without the library's X-Crosssession-Debug
 // header: only what Chromium itself said.
