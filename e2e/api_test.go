@@ -222,6 +222,9 @@ func (r *recorder) setStep(s string) {
 func (r *recorder) middleware(c *gin.Context) {
 	c.Next()
 	req := c.Request
+	if req.URL.Path == "/favicon.ico" {
+		return // asked for by some engines after a navigation, at their own pace
+	}
 	h := hit{
 		Method: req.Method, Path: req.URL.Path,
 		Origin: req.Header.Get("Origin"), SecFetchSite: req.Header.Get("Sec-Fetch-Site"),

@@ -31,8 +31,10 @@ func hostRules() string {
 	return strings.Join(rules, ", ")
 }
 
-// opTimeout bounds one browser operation (navigation, script, command).
-const opTimeout = 20 * time.Second
+// opTimeout bounds one browser operation (navigation, script, command):
+// a liveness bound for a hung browser, generous because CI machines can be
+// heavily loaded, never an assertion about speed.
+const opTimeout = 30 * time.Second
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.ReleaseMode)

@@ -111,9 +111,7 @@ func (p *chromiumPage) Navigate(url string) error {
 }
 
 func (p *chromiumPage) Eval(expr string) (json.RawMessage, error) {
-	// Shorter than opTimeout: while a navigation replaces the document an
-	// evaluation can hang, and follow polls again.
-	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(p.ctx, opTimeout)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](jsonWrap(expr), chromedp.EvalAwaitPromise))
 	if err != nil {

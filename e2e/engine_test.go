@@ -90,7 +90,7 @@ func evalAs[T any](p page, expr string) (T, error) {
 
 // navTimeout bounds a navigation that a script starts (a form submission,
 // an OAuth-style redirect chain) until the page it ends on has loaded.
-const navTimeout = 20 * time.Second
+const navTimeout = 30 * time.Second
 
 // follow runs trigger, a script that starts a top-level navigation (it must
 // return first, e.g. by submitting in a setTimeout), and waits until the

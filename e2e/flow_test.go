@@ -322,7 +322,7 @@ func attackFlow(c *cell, spa string, api *scenarioAPI, attacker string) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		loc, err := waitLocation(c.p, target, 5*time.Second)
+		loc, err := waitLocation(c.p, target, navTimeout)
 		if err != nil {
 			return "navigated, location " + loc
 		}
