@@ -315,6 +315,36 @@ func renderTable(engineName string, sections []*section) string {
 		"headers and the slog log, and startup warnings; *engine said* = the engine's own words (Chromium: DevTools\n" +
 		"cookie/CORS reasons; Firefox: console; WebKit reports nothing); *jar* = the engine's cookies for the API host\n" +
 		"after the login; *refused* = the API's records show the engine refused to store or send the cookie.\n")
+	// The outcomes at a glance: one row per scenario, one column per
+	// profile.
+	b.WriteString("\n## Outcomes\n\n")
+	for _, s := range sections {
+		fmt.Fprintf(&b, "- %s (%s, %s)\n", s.summary(), s.version, s.describe)
+	}
+	b.WriteString("\n| cell |")
+	for _, s := range sections {
+		fmt.Fprintf(&b, " %s |", s.id)
+	}
+	b.WriteString("\n|---|")
+	for range sections {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for i, sc := range sections[0].cells {
+		fmt.Fprintf(&b, "| %s |", sc.scenario)
+		for _, s := range sections {
+			c := s.cells[i]
+			v := c.observed
+			switch {
+			case !c.hasExpectation || c.observed != c.expected.outcome:
+				v = "**UNEXPECTED** " + v
+			case c.expected.known != "":
+				v = "known-fail: " + v
+			}
+			fmt.Fprintf(&b, " %s |", mdCell(v))
+		}
+		b.WriteString("\n")
+	}
 	for _, s := range sections {
 		fmt.Fprintf(&b, "\n## %s: %s\n\n%s, %s\n\n**%s**\n\n", s.id, s.version, s.id, s.describe, s.summary())
 		b.WriteString("| cell | deployment | expected | observed | steps (page saw) | API saw | library said | engine said | jar | refused |\n")
