@@ -20,18 +20,32 @@ import (
 )
 
 // hostRules sends every test host name to loopback, so no request leaves
-// the machine. localhost and 127.0.0.1 need no rule.
-const hostRules = "MAP app.example.test 127.0.0.1, MAP api.example.test 127.0.0.1, " +
-	"MAP app.test 127.0.0.1, MAP api.other.test 127.0.0.1, MAP evil.test 127.0.0.1"
+// the machine. localhost, *.localhost and 127.0.0.1 need no rule.
+func hostRules() string {
+	var rules []string
+	for _, n := range testNames {
+		if !strings.HasSuffix(n, ".localhost") {
+			rules = append(rules, "MAP "+n+" 127.0.0.1")
+		}
+	}
+	return strings.Join(rules, ", ")
+}
 
-// opTimeout bounds one browser operation (navigation, script, command).
-const opTimeout = 20 * time.Second
+// opTimeout bounds one browser operation (navigation, script, command):
+// a liveness bound for a hung browser, generous because CI machines can be
+// heavily loaded, never an assertion about speed.
+const opTimeout = 30 * time.Second
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.ReleaseMode)
 	start := time.Now()
 	code := m.Run()
 	stopBrowser()
+	if hostsAdded {
+		if err := removeTestHosts(); err != nil {
+			fmt.Fprintf(os.Stderr, "removing the test names from %s: %v\n", hostsFile, err)
+		}
+	}
 	printMatrix(time.Since(start))
 	os.Exit(code)
 }
@@ -78,19 +92,38 @@ var shared struct {
 func sharedBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path := requireChromium(t)
-	shared.once.Do(func() { shared.err = startBrowser(path) })
+	shared.once.Do(func() {
+		var c *chromium
+		c, shared.err = startChromium(path, false)
+		if c != nil {
+			shared.ctx, shared.stop, shared.version = c.ctx, c.stop, c.version
+		}
+	})
 	if shared.err != nil {
 		t.Fatalf("starting Chromium (%s): %v", path, shared.err)
 	}
 	return shared.ctx
 }
 
-func startBrowser(path string) error {
+// startChromium starts Chromium with a fresh profile. allow3pc sets the
+// profile's cookie_controls_mode to 0 ("Allow third-party cookies"), as a
+// user who turned blocking off would have; otherwise the profile is
+// Debian's default, which blocks third-party cookies.
+func startChromium(path string, allow3pc bool) (*chromium, error) {
 	// A fresh profile, as a new user would have. It outlives any single test,
-	// so it is not a t.TempDir; stopBrowser removes it.
+	// so it is not a t.TempDir; stop removes it.
 	profile, err := os.MkdirTemp("", "crosssession-e2e-profile-")
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if allow3pc {
+		if err := os.MkdirAll(profile+"/Default", 0o755); err != nil {
+			return nil, err
+		}
+		prefs := `{"profile": {"cookie_controls_mode": 0}}`
+		if err := os.WriteFile(profile+"/Default/Preferences", []byte(prefs), 0o644); err != nil {
+			return nil, err
+		}
 	}
 	var out syncBuffer
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(),
@@ -104,7 +137,7 @@ func startBrowser(path string) error {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(profile),
-		chromedp.Flag("host-resolver-rules", hostRules),
+		chromedp.Flag("host-resolver-rules", hostRules()),
 		chromedp.IgnoreCertErrors,
 		chromedp.CombinedOutput(&out),
 	)
@@ -124,13 +157,13 @@ func startBrowser(path string) error {
 	}
 	if err != nil {
 		stop()
-		return fmt.Errorf("%w\nbrowser output:\n%s", err, out.String())
+		return nil, fmt.Errorf("%w\nbrowser output:\n%s", err, out.String())
 	}
+	c := &chromium{ctx: ctx, stop: stop, allow3pc: allow3pc}
 	if v, err := chromedp.CallBrowser(ctx, browser.GetVersion, cdp.Empty{}); err == nil {
-		shared.version = v.Product
+		c.version = v.Product
 	}
-	shared.ctx, shared.stop = ctx, stop
-	return nil
+	return c, nil
 }
 
 func stopBrowser() {

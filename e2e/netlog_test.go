@@ -278,6 +278,14 @@ func (nl *netlog) reasons(prefix string) string { return nl.reasonsFrom(0, prefi
 
 // reasonsFrom is reasons for the requests recorded since mark.
 func (nl *netlog) reasonsFrom(mark int, prefix string) string {
+	return nl.summarize(mark, prefix, true)
+}
+
+// engineReasons is reasons without the library's X-Crosssession-Debug
+// header: only what Chromium itself said.
+func (nl *netlog) engineReasons(prefix string) string { return nl.summarize(0, prefix, false) }
+
+func (nl *netlog) summarize(mark int, prefix string, withDebug bool) string {
 	nl.mu.Lock()
 	defer nl.mu.Unlock()
 	var parts []string
@@ -309,7 +317,7 @@ func (nl *netlog) reasonsFrom(mark int, prefix string) string {
 		} else if r.failed != "" {
 			p = append(p, "failed "+r.failed)
 		}
-		if r.debug != "" {
+		if withDebug && r.debug != "" {
 			p = append(p, "X-Crosssession-Debug: "+r.debug)
 		}
 		pre := fmt.Sprintf("%s %s %s", shortType(r.typ), r.method, pathOf(r.url))

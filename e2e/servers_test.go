@@ -17,18 +17,22 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/crosssession/crosssession"
-	"github.com/gin-contrib/sessions"
-	"github.com/gin-gonic/gin"
 )
 
-// testHosts are the names the certificate covers; hostRules maps the .test
-// ones to 127.0.0.1.
-var testHosts = []string{"app.example.test", "api.example.test", "app.test", "api.other.test", "evil.test", "localhost"}
+// testNames are the host names the cells use besides localhost and
+// 127.0.0.1. They are real-TLD names (WebKit finds no registrable domain
+// for *.test names, so same-site cells would be cross-site there), and
+// every engine sends them to 127.0.0.1: Chromium by --host-resolver-rules,
+// Firefox by network.dns.forceResolve, WebKit through /etc/hosts.
+var testNames = []string{
+	"app.example.com", "api.example.com", // sibling subdomains: same-site
+	"myapp.vercel.app",                   // vercel.app is a public suffix: cross-site with example.com
+	"myapp.example.org",                  // cross-site over plain http (.app is HSTS-preloaded: https only)
+	"evil.example.net",                   // an attacker's site
+	"app.localhost", "staging.localhost", // dev front ends on *.localhost names
+}
 
 var testCert struct {
 	once sync.Once
@@ -37,43 +41,46 @@ var testCert struct {
 }
 
 // certificate returns a self-signed ECDSA certificate for every test host
-// and 127.0.0.1, made once per run. Chromium runs with
-// --ignore-certificate-errors, so it need not be trusted.
+// and 127.0.0.1, made once per run. The engines are told to accept it
+// (Chromium --ignore-certificate-errors, acceptInsecureCerts in WebDriver).
 func certificate(t *testing.T) tls.Certificate {
 	t.Helper()
-	testCert.once.Do(func() {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			testCert.err = err
-			return
-		}
-		serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-		if err != nil {
-			testCert.err = err
-			return
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber:          serial,
-			Subject:               pkix.Name{CommonName: "crosssession e2e"},
-			NotBefore:             time.Now().Add(-time.Hour),
-			NotAfter:              time.Now().Add(24 * time.Hour),
-			KeyUsage:              x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-			BasicConstraintsValid: true,
-			DNSNames:              testHosts,
-			IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		if err != nil {
-			testCert.err = err
-			return
-		}
-		testCert.cert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-	})
+	testCert.once.Do(func() { testCert.cert, testCert.err = makeCertificate() })
 	if testCert.err != nil {
 		t.Fatalf("making the test certificate: %v", testCert.err)
 	}
 	return testCert.cert
+}
+
+func makeCertificate() (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "crosssession e2e"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		DNSNames:              append([]string{"localhost"}, testNames...),
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
+func tlsConfigFor(cert tls.Certificate) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{cert}}
 }
 
 // serve starts h on 127.0.0.1 at a random port, over https if useTLS, until
@@ -82,7 +89,7 @@ func serve(t *testing.T, h http.Handler, useTLS bool) int {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(h)
 	if useTLS {
-		srv.TLS = &tls.Config{Certificates: []tls.Certificate{certificate(t)}}
+		srv.TLS = tlsConfigFor(certificate(t))
 		srv.StartTLS()
 	} else {
 		srv.Start()
@@ -114,57 +121,6 @@ func frontend(name string) http.Handler {
 `, html.EscapeString(name), html.EscapeString(r.URL.Query().Get("action")))
 	})
 	return mux
-}
-
-// testAPI is a Gin API behind crosssession: POST /login {"user"} starts a
-// session, GET /me returns its user (401 without one), and POST /transfer
-// is the state-changing endpoint of the attack cells; it counts every call
-// that reaches it.
-type testAPI struct {
-	origin    string
-	transfers atomic.Int64 // /transfer handler runs
-	refused   atomic.Int64 // POST /transfer requests that reached the server and were answered 403
-}
-
-func startAPI(t *testing.T, cfg crosssession.Config, scheme, host string) *testAPI {
-	t.Helper()
-	cfg.Logger = testLogger(t)
-	a := &testAPI{}
-	r := gin.New()
-	// Server-side evidence of what reached the API, independent of which
-	// DevTools events the browser delivered in time.
-	r.Use(func(c *gin.Context) {
-		c.Next()
-		if c.Request.Method == http.MethodPost && c.Request.URL.Path == "/transfer" && c.Writer.Status() == http.StatusForbidden {
-			a.refused.Add(1)
-		}
-	})
-	r.Use(crosssession.New(cfg))
-	r.POST("/login", func(c *gin.Context) {
-		var body struct {
-			User string `json:"user"`
-		}
-		if err := c.ShouldBindJSON(&body); err != nil || body.User == "" {
-			c.JSON(http.StatusBadRequest, gin.H{"error": "want {\"user\": name}"})
-			return
-		}
-		sessions.Default(c).Set("user", body.User)
-		c.JSON(http.StatusOK, gin.H{"user": body.User})
-	})
-	r.GET("/me", func(c *gin.Context) {
-		user, ok := sessions.Default(c).Get("user").(string)
-		if !ok {
-			c.JSON(http.StatusUnauthorized, gin.H{"error": "no session"})
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"user": user})
-	})
-	r.POST("/transfer", func(c *gin.Context) {
-		n := a.transfers.Add(1)
-		c.JSON(http.StatusOK, gin.H{"ok": true, "user": sessions.Default(c).Get("user"), "transfers": n})
-	})
-	a.origin = origin(scheme, host, serve(t, r, scheme == "https"))
-	return a
 }
 
 func hostOf(u string) string {
