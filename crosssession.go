@@ -45,9 +45,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
 )
@@ -65,7 +67,10 @@ func New(cfg Config) gin.HandlerFunc {
 // middleware is a compiled Config.
 type middleware struct {
 	mode        Mode
-	near        []nearCand // the origins, for near-miss suggestions
+	near        []nearCand     // the origins, for near-miss suggestions
+	trusted     []netip.Prefix // Config.TrustedProxies; nil: every peer
+	cookies     cookieMemory   // evidence for no-cookie
+	chainSeen   atomic.Bool    // New's first request checked its chain
 	origins     *originSet
 	debugHeader bool
 	limit       limiter
@@ -83,7 +88,8 @@ type middleware struct {
 	// []string values (see headerValues), so no response shares mutable
 	// memory with another.
 	methods, headers, maxAge string
-	expose                   string // "" when none
+	methodList, headerList   []string // the same, to diagnose preflights
+	expose                   string   // "" when none
 	forbidden                []byte
 }
 
@@ -103,6 +109,9 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 	m := &middleware{
 		mode:        cfg.Mode,
 		near:        nearCandidates(cc.rules),
+		trusted:     cc.trusted,
+		methodList:  cc.methods,
+		headerList:  cc.headers,
 		origins:     compileOrigins(cc.rules),
 		debugHeader: cfg.Mode == Development || cfg.DebugHeader,
 		limit:       limiter{every: diagnosticsLogEvery},
@@ -140,7 +149,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		}
 		m.sess = newSessionConfig(cc.cookie, keys, cfg.Store, m)
 	}
-	m.logger().Info(strings.TrimSuffix(cc.report(), "\n"))
+	cc.logReport(m.logger())
 	return m, nil
 }
 
@@ -213,7 +222,7 @@ func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath str
 			// Browsers send one Origin; CrossOriginProtection would trust
 			// the first of several.
 			d.action, d.csrf = actForbid, errMultipleOrigins
-		} else if err := m.cop.Check(r); err != nil {
+		} else if err := m.cop.Check(m.asBrowserSent(r)); err != nil {
 			d.action, d.csrf = actForbid, err
 		}
 	}
@@ -238,6 +247,21 @@ func refusedBy(c *gin.Context) []*sessionConfig {
 	return r
 }
 
+// asBrowserSent returns r with the host the browser used (browserView)
+// when CrossOriginProtection will compare it with Origin: without
+// Sec-Fetch-Site, behind a proxy that rewrote Host.
+func (m *middleware) asBrowserSent(r *http.Request) *http.Request {
+	if len(r.Header[hSecFetchSite]) > 0 {
+		return r
+	}
+	if _, host := m.browserView(r); host != r.Host {
+		c := *r
+		c.Host = host
+		return &c
+	}
+	return r
+}
+
 func (m *middleware) ownsRoute(fullPath string) bool {
 	return fullPath != "" && (fullPath == m.ownRoutes[0] || fullPath == m.ownRoutes[1])
 }
@@ -246,8 +270,14 @@ func isSafe(method string) bool {
 	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 }
 
-// handle is the gin adapter around decide, for New.
-func (m *middleware) handle(c *gin.Context) { m.serve(c) }
+// handle is the gin adapter around decide, for New. The first request
+// shows the chain New runs in (see warnPredecessors).
+func (m *middleware) handle(c *gin.Context) {
+	if !m.chainSeen.Load() && m.chainSeen.CompareAndSwap(false, true) {
+		m.warnPredecessors(c.HandlerNames(), handlerName(m.handle))
+	}
+	m.serve(c)
+}
 
 // handleGroup is the same for a Group with a session, handleBearerGroup for
 // one without. Distinct methods, so that a policy can tell from the
@@ -335,6 +365,8 @@ func (m *middleware) answerPreflight(c *gin.Context, d decision) {
 	m.writeCORS(h, d, vals, true, fresh)
 	if !d.allow {
 		m.diagnoseRequest(c, d)
+	} else if msg := m.preflightProblem(c.Request.Header); msg != "" {
+		m.diagnose(c, reasonPreflightRefused, d.origin, msg)
 	}
 	c.AbortWithStatus(http.StatusNoContent)
 }

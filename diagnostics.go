@@ -2,7 +2,9 @@ package crosssession
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -18,19 +20,21 @@ import (
 // response header as "<code>: <explanation>". The README's troubleshooting
 // table maps each to its fix.
 const (
-	reasonOriginNotAllowed   = "origin-not-allowed"
-	reasonCSRF               = "csrf-rejected"
-	reasonCookieCrossSite    = "cookie-samesite-cross-site"
-	reasonCookieSecureHTTP   = "cookie-secure-over-http"
-	reasonCookiePrefixHTTP   = "cookie-prefix-over-http"
-	reasonNoCookie           = "no-cookie"
-	reasonCookieUndecodable  = "cookie-undecodable"
-	reasonCookieTooLarge     = "cookie-too-large"
-	reasonSavedAfterWrite    = "session-saved-after-write"
-	reasonStoreUnavailable   = "store-unavailable"
-	reasonUnencodable        = "session-unencodable"
-	diagnosticsLogEvery      = time.Minute
-	diagnosticsHeaderMaxSize = 1024
+	reasonOriginNotAllowed      = "origin-not-allowed"
+	reasonCSRF                  = "csrf-rejected"
+	reasonCookieCrossSite       = "cookie-samesite-cross-site"
+	reasonCookieSecureHTTP      = "cookie-secure-over-http"
+	reasonCookieSecureLocalhost = "cookie-secure-on-localhost"
+	reasonCookieThirdParty      = "cookie-third-party"
+	reasonPreflightRefused      = "preflight-not-allowed"
+	reasonNoCookie              = "no-cookie"
+	reasonCookieUndecodable     = "cookie-undecodable"
+	reasonCookieTooLarge        = "cookie-too-large"
+	reasonSavedAfterWrite       = "session-saved-after-write"
+	reasonStoreUnavailable      = "store-unavailable"
+	reasonUnencodable           = "session-unencodable"
+	diagnosticsLogEvery         = time.Minute
+	diagnosticsHeaderMaxSize    = 1024
 )
 
 // limiter lets one log line through per key per interval and counts the
@@ -156,8 +160,8 @@ func (m *middleware) diagnoseRequest(c *gin.Context, d decision) {
 	case d.action == actForbid:
 		m.diagnose(c, reasonCSRF, d.origin, fmt.Sprintf("%s refused with 403 (CSRF protection): Origin %q is not allowed "+
 			"and Sec-Fetch-Site is %q for host %q (%v); add the front end's origin to Config.Origins if it is yours",
-			r.Method, clip(d.origin), clip(get(r.Header, hSecFetchSite)), clip(r.Host), d.csrf))
-	case d.origin != "" && !d.allow && !sameOrigin(r, d.origin):
+			r.Method, clip(d.origin), clip(get(r.Header, hSecFetchSite)), clip(viewHost(m, r)), d.csrf))
+	case d.origin != "" && !d.allow && !m.sameOrigin(r, d.origin):
 		m.diagnoseFunc(c, reasonOriginNotAllowed, d.origin, func() string {
 			o := clip(d.origin)
 			msg := fmt.Sprintf("origin %s is not allowed, so the response has no CORS headers and the browser hides it", o)
@@ -177,37 +181,93 @@ func (m *middleware) diagnoseRequest(c *gin.Context, d decision) {
 	}
 }
 
+// preflightProblem says why the browser will refuse the request a
+// preflight from an allowed origin is for, or returns "": a method not in
+// AllowMethods (compared case-sensitively, as browsers do; GET, HEAD and
+// POST need no listing) or a request header not in AllowHeaders (compared
+// case-insensitively). It allocates only when there is a problem.
+func (m *middleware) preflightProblem(h http.Header) string {
+	method := get(h, hRequestMethod)
+	if method != "GET" && method != "HEAD" && method != "POST" && !slices.Contains(m.methodList, method) {
+		if up := strings.ToUpper(method); slices.Contains(m.methodList, up) {
+			return fmt.Sprintf("the preflight asks for method %q: fetch sends methods other than DELETE, GET, HEAD, "+
+				"OPTIONS, POST and PUT as written and browsers compare them case-sensitively, so the request is "+
+				"refused although %q is allowed; write method: %q in the front end", clip(method), up, up)
+		}
+		return fmt.Sprintf("the preflight asks for method %q, which AllowMethods (%s) lacks, so the browser refuses "+
+			"the request; add it to Config.AllowMethods if a route takes it", clip(method), m.methods)
+	}
+	var missing []string
+	for name := range strings.SplitSeq(get(h, "Access-Control-Request-Headers"), ",") {
+		name = strings.TrimSpace(name)
+		if name != "" && !slices.ContainsFunc(m.headerList, func(a string) bool { return strings.EqualFold(a, name) }) {
+			missing = append(missing, clip(name))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Sprintf("the preflight asks for request headers %s, which AllowHeaders (%s) lacks, so the browser "+
+			"refuses the request; add them to Config.AllowHeaders", strings.Join(missing, ", "), m.headers)
+	}
+	return ""
+}
+
 // checkResponse runs just before the headers of a session route are
 // written: it predicts what the browser will do with the cookie.
 func (m *middleware) checkResponse(s *reqSession) {
 	r := s.r
 	if s.setCookie {
 		opts := s.options()
-		scheme := requestScheme(r)
-		secureReq := scheme == "https"
-		hostOnly := hostname(r.Host)
-		switch {
-		case !secureReq && s.cfg.prefixed:
-			m.diagnose(s.c, reasonCookiePrefixHTTP, s.origin, fmt.Sprintf("cookie %q has a __Host-/__Secure- prefix but the "+
-				"request came over plain http, so Chrome refuses it (even on localhost); serve the API over https, or use "+
-				"crosssession.Dev() locally", s.cfg.name))
-		case opts.Secure && !secureReq && !isLoopbackHost(hostOnly):
-			m.diagnose(s.c, reasonCookieSecureHTTP, s.origin, fmt.Sprintf("cookie %q is Secure but the request came over "+
-				"plain http to %s, so the browser refuses it; serve the API over https (behind a proxy, send "+
-				"X-Forwarded-Proto: https) or set Cookie.Insecure in development", s.cfg.name, hostOnly))
-		case opts.SameSite != http.SameSiteNoneMode && opts.MaxAge >= 0 && (get(r.Header, hSecFetchSite) == "cross-site" ||
-			(s.origin != "" && siteOf(s.origin) != siteOf(scheme+"://"+r.Host))):
-			m.diagnose(s.c, reasonCookieCrossSite, s.origin, fmt.Sprintf("cookie %q is SameSite=%s but the request is "+
-				"cross-site (%s -> %s), so the browser refuses to store it; make the front end and API same-site "+
-				"(e.g. both on localhost, or app. and api. of one domain) or use crosssession.Prod (SameSite=None; "+
-				"Secure; Partitioned)", s.cfg.name, sameSiteName(opts.SameSite), s.origin, scheme+"://"+r.Host))
+		if opts.MaxAge < 0 {
+			m.cookies.expired(s.origin)
+		} else {
+			m.cookies.given(s.origin)
+			scheme, host := m.browserView(r)
+			if code, msg := cookieVerdict(cookieFacts{
+				name: s.cfg.name, secure: opts.Secure, partitioned: opts.Partitioned, sameSite: opts.SameSite,
+				scheme: scheme, host: host, origin: s.origin, crossSite: crossSite(r, s.origin, scheme, host),
+				navigation: isNavigation(r), engine: engineFromUA(get(r.Header, "User-Agent")),
+			}); code != "" {
+				m.diagnose(s.c, code, s.origin, msg)
+			}
 		}
 	}
-	if s.gs != nil && !s.hadCookie && !s.setCookie && s.allowed && len(r.Header[hCookie]) == 0 && !sameOrigin(r, s.origin) {
-		m.diagnose(s.c, reasonNoCookie, s.origin, "the request used the session but carried no cookie at all: the front "+
-			"end probably calls fetch without credentials: 'include' (axios: withCredentials: true), or the browser "+
-			"refused the cookie when it was set (look for "+hDebug+" on that response)")
+	if s.gs != nil && !s.hadCookie && !s.setCookie && s.allowed && len(r.Header[hCookie]) == 0 && !m.sameOrigin(r, s.origin) {
+		if since, ok := m.cookies.lastGiven(s.origin); ok {
+			m.diagnose(s.c, reasonNoCookie, s.origin, fmt.Sprintf("the request used the session but carried no cookie "+
+				"at all, though this server gave a session cookie to a page of %s %s ago and has not expired one "+
+				"since: the front end probably calls fetch without credentials: 'include' (axios: withCredentials: "+
+				"true), or the browser refused the cookie when it was set (%s)", s.origin, since.Round(time.Second),
+				m.whereToLook()))
+		}
 	}
+}
+
+// whereToLook says where the reason for a refused cookie shows.
+func (m *middleware) whereToLook() string {
+	if m.debugHeader {
+		return "look for " + hDebug + " on that response"
+	}
+	return "look for a cookie-* reason in this log"
+}
+
+// crossSite reports whether the request is cross-site: Sec-Fetch-Site
+// says so, or the Origin's schemeful site differs from the API's.
+func crossSite(r *http.Request, origin, scheme, host string) bool {
+	if sfs := get(r.Header, hSecFetchSite); sfs != "" {
+		return sfs == "cross-site"
+	}
+	return origin != "" && siteOf(origin) != siteOf(scheme+"://"+host)
+}
+
+// isNavigation reports whether the request is a top-level navigation
+// (a form POST, a redirect, a link), whose cookies are first-party.
+// Browsers send Sec-Fetch-Mode only to potentially trustworthy URLs; on
+// plain-http hosts a navigation is told by its Accept header.
+func isNavigation(r *http.Request) bool {
+	if mode := get(r.Header, "Sec-Fetch-Mode"); mode != "" {
+		return mode == "navigate"
+	}
+	return strings.HasPrefix(get(r.Header, "Accept"), "text/html")
 }
 
 func sameSiteName(s http.SameSite) string {
@@ -220,12 +280,18 @@ func sameSiteName(s http.SameSite) string {
 	return "Lax"
 }
 
-// sameOrigin reports whether origin is the request's own origin.
-func sameOrigin(r *http.Request, origin string) bool {
-	if scheme, host, ok := strings.Cut(origin, "://"); ok && host == r.Host && scheme == requestScheme(r) {
+// sameOrigin reports whether origin is the request's own origin, as the
+// browser saw the request.
+func (m *middleware) sameOrigin(r *http.Request, origin string) bool {
+	if get(r.Header, hSecFetchSite) == "same-origin" {
 		return true
 	}
-	return get(r.Header, hSecFetchSite) == "same-origin"
+	scheme, host, ok := strings.Cut(origin, "://")
+	if !ok {
+		return false
+	}
+	vs, vh := m.browserView(r)
+	return host == vh && scheme == vs
 }
 
 // get is h.Get(k) for a k already in canonical form, without
@@ -237,13 +303,9 @@ func get(h http.Header, k string) string {
 	return ""
 }
 
-// requestScheme is the scheme the browser used, as far as the server can
-// tell: TLS, or X-Forwarded-Proto from a proxy. Used for diagnostics only.
-func requestScheme(r *http.Request) string {
-	if r.TLS != nil || strings.EqualFold(get(r.Header, hForwardedProto), "https") {
-		return "https"
-	}
-	return "http"
+func viewHost(m *middleware, r *http.Request) string {
+	_, h := m.browserView(r)
+	return h
 }
 
 func hostname(hostport string) string {
@@ -375,45 +437,122 @@ func (c Config) Report() string {
 	return cc.report()
 }
 
-// report is Report for a valid, compiled Config.
-func (cc *compiled) report() string {
+// reportLine is one line of the startup report: a key and its value.
+type reportLine struct{ key, value string }
+
+// summary returns the report's first line and its lines before the
+// warnings.
+func (cc *compiled) summary() (string, []reportLine) {
 	c := cc.cfg
-	var b strings.Builder
 	kind := "session"
 	if c.NoSession {
 		kind = "bearer (no session)"
 	}
-	fmt.Fprintf(&b, "crosssession: %s policy, %s\n", c.Mode, kind)
 	var origins []string
 	for _, r := range cc.rules {
 		origins = append(origins, r.String())
 	}
-	fmt.Fprintf(&b, "  origins:   %s\n", strings.Join(origins, ", "))
+	lines := []reportLine{{"origins", strings.Join(origins, ", ")}}
 	if c.NoSession {
-		fmt.Fprintf(&b, "  cookie:    none; no Access-Control-Allow-Credentials; front ends call without credentials\n")
-		fmt.Fprintf(&b, "  csrf:      off (no ambient credential)\n")
+		lines = append(lines, reportLine{"cookie", "none; no Access-Control-Allow-Credentials; front ends call without credentials"},
+			reportLine{"csrf", "off (no ambient credential)"})
 	} else {
 		k := cc.cookie
 		ck := gsessions.NewCookie(k.Name, "<value>", &gsessions.Options{Path: k.Path, Domain: k.Domain,
 			MaxAge: int(k.MaxAge.Seconds()), Secure: !k.Insecure, HttpOnly: true, Partitioned: k.Partitioned, SameSite: k.SameSite})
 		ck.Expires = time.Time{}
-		fmt.Fprintf(&b, "  cookie:    Set-Cookie: %s\n", ck.String())
-		fmt.Fprintf(&b, "  csrf:      on: POST, PUT, PATCH, DELETE from a cross-origin page not listed above get 403\n")
+		lines = append(lines, reportLine{"cookie", "Set-Cookie: " + ck.String()},
+			reportLine{"csrf", "on: POST, PUT, PATCH, DELETE from a cross-origin page not listed above get 403"})
 		for _, p := range c.InsecureBypassPatterns {
-			fmt.Fprintf(&b, "  csrf:      exempt: %s (the handler must check state/nonce itself)\n", p)
+			lines = append(lines, reportLine{"csrf", "exempt: " + p + " (the handler must check state/nonce itself)"})
 		}
 		store := "signed and encrypted cookie"
 		if c.Store != nil {
 			store = fmt.Sprintf("%T", c.Store)
 		}
-		fmt.Fprintf(&b, "  store:     %s\n", store)
+		lines = append(lines, reportLine{"store", store})
 	}
-	fmt.Fprintf(&b, "  preflight: 204, Access-Control-Max-Age %d, methods %s, headers %s\n",
-		int(cc.maxAge.Seconds()), strings.Join(cc.methods, ", "), strings.Join(cc.headers, ", "))
+	lines = append(lines, reportLine{"preflight", fmt.Sprintf("204, Access-Control-Max-Age %d, methods %s, headers %s",
+		int(cc.maxAge.Seconds()), strings.Join(cc.methods, ", "), strings.Join(cc.headers, ", "))})
+	return fmt.Sprintf("crosssession: %s policy, %s", c.Mode, kind), lines
+}
+
+// report is Report for a valid, compiled Config.
+func (cc *compiled) report() string {
+	var b strings.Builder
+	title, lines := cc.summary()
+	b.WriteString(title + "\n")
+	for _, l := range lines {
+		fmt.Fprintf(&b, "  %-10s %s\n", l.key+":", l.value)
+	}
 	for _, w := range cc.warnings() {
 		fmt.Fprintf(&b, "  warning:   %s\n", w)
 	}
 	return b.String()
+}
+
+// logReport logs the report the structured way: one record with a
+// attribute per line (repeated keys become a list), then one warning
+// record each, so that it reads well under any slog handler.
+func (cc *compiled) logReport(log *slog.Logger) {
+	title, lines := cc.summary()
+	var attrs []any
+	for i := 0; i < len(lines); {
+		j := i + 1
+		for j < len(lines) && lines[j].key == lines[i].key {
+			j++
+		}
+		if j == i+1 {
+			attrs = append(attrs, lines[i].key, lines[i].value)
+		} else {
+			var vs []string
+			for _, l := range lines[i:j] {
+				vs = append(vs, l.value)
+			}
+			attrs = append(attrs, lines[i].key, vs)
+		}
+		i = j
+	}
+	log.Info(title, attrs...)
+	for _, w := range cc.warnings() {
+		log.Warn("crosssession: "+w, "policy", cc.cfg.Mode.String())
+	}
+}
+
+// crossSiteWarnings, given Config.APIOrigin, names the front ends that are
+// cross-site with the API and what each engine does with the cookie there.
+func (cc *compiled) crossSiteWarnings() []string {
+	c, k := cc.cfg, cc.cookie
+	if c.APIOrigin == "" {
+		return nil
+	}
+	var ws []string
+	apiSite := siteOf(c.APIOrigin)
+	for _, r := range cc.rules {
+		o := r.String()
+		if r.Wildcard {
+			o = r.Scheme + "://x." + r.Host
+		}
+		if !r.IsHTTP() || siteOf(o) == apiSite {
+			continue
+		}
+		switch {
+		case k.SameSite != http.SameSiteNoneMode:
+			ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s, and the cookie is SameSite=%s: Chromium, "+
+				"Firefox and WebKit refuse it; use SameSite=None with Partitioned (crosssession.Prod) or make them "+
+				"same-site", r.String(), c.APIOrigin, sameSiteName(k.SameSite)))
+		case !k.Partitioned:
+			ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s and the cookie is not Partitioned: Chromium "+
+				"refuses it when third-party cookies are blocked (the default of Debian's Chromium 156, and of "+
+				"Incognito windows) and WebKit always does; set Cookie.Partitioned", r.String(), c.APIOrigin))
+		default:
+			ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s: Chromium and Firefox keep the Partitioned "+
+				"cookie for fetch logins, WebKit (Safari) keeps no cross-site cookie at all (measured in WebKitGTK "+
+				"2.50); for every engine put the API on a subdomain of the front end's site, or serve both from one "+
+				"origin through a proxy", r.String(), c.APIOrigin))
+		}
+	}
+	return ws
 }
 
 // warnings reads a valid config against the browser rules.
@@ -426,10 +565,10 @@ func (cc *compiled) warnings() []string {
 	var loopbackNames, loopbackIPs bool
 	isDevDefault := c.Mode == Development && strings.Join(c.Origins, ",") == strings.Join(Dev().Origins, ",")
 	for _, r := range cc.rules {
-		if r.Host == "localhost" {
-			loopbackNames = true
-		} else if isLoopbackHost(r.Host) && r.Host != "[::1]" {
+		if a, err := netip.ParseAddr(r.Host); err == nil && a.Is4() && a.IsLoopback() {
 			loopbackIPs = true
+		} else if r.Host == "localhost" {
+			loopbackNames = true
 		}
 	}
 	if loopbackNames && loopbackIPs && !isDevDefault {
@@ -453,34 +592,17 @@ func (cc *compiled) warnings() []string {
 	if k.MaxAge > 400*24*time.Hour {
 		ws = append(ws, fmt.Sprintf("Cookie.MaxAge %v is above the browsers' cap of 400 days", k.MaxAge))
 	}
-	if c.APIOrigin != "" {
-		apiSite := siteOf(c.APIOrigin)
-		for _, r := range cc.rules {
-			o := r.String()
-			if r.Wildcard {
-				o = r.Scheme + "://x." + r.Host
-			}
-			if siteOf(o) == apiSite {
-				continue
-			}
-			switch {
-			case k.SameSite != http.SameSiteNoneMode:
-				ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s, and the cookie is SameSite=%s: the browser "+
-					"will refuse it; use SameSite=None with Partitioned (crosssession.Prod) or make them same-site",
-					r.String(), c.APIOrigin, sameSiteName(k.SameSite)))
-			case !k.Partitioned:
-				ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s and the cookie is not Partitioned: "+
-					"browsers that block third-party cookies (Safari, Chrome incognito, this Chromium) drop it",
-					r.String(), c.APIOrigin))
-			}
+	for _, r := range cc.rules {
+		if !r.IsHTTP() {
+			ws = append(ws, fmt.Sprintf("%s is an app or extension origin, which is never same-site with an http(s) "+
+				"API, so the session cookie is a third-party cookie there, and crosssession's browser measurements "+
+				"do not cover such shells: prefer a Bearer policy for it, or test the session in the shell", r.String()))
 		}
 	}
-	if c.Mode == Development && hasCookiePrefix(k.Name) {
-		ws = append(ws, fmt.Sprintf("cookie %q has a __Host-/__Secure- prefix, which Chrome refuses over plain http, "+
-			"even on localhost", k.Name))
-	}
+	ws = append(ws, cc.crossSiteWarnings()...)
 	if c.Mode == Development && !k.Insecure {
-		ws = append(ws, "the cookie is Secure: Safari does not store Secure cookies from http://localhost")
+		ws = append(ws, fmt.Sprintf("cookie %q is Secure: WebKit (Safari) stores no Secure cookie from plain "+
+			"http://localhost (measured in WebKitGTK 2.50), while Chromium 156 and Firefox 153 do", k.Name))
 	}
 	return ws
 }

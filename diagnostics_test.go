@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -102,7 +103,7 @@ func TestDiagnostics(t *testing.T) {
 				return r
 			},
 			code: "cookie-samesite-cross-site", header: true,
-			msg: `cookie "session" is SameSite=Lax but the request is cross-site (http://127.0.0.1:3000 -> http://localhost:3001), so the browser refuses to store it`,
+			msg: `cookie "session" is SameSite=Lax but the request is cross-site (http://127.0.0.1:3000 -> http://localhost:3001), so Chromium, Firefox and WebKit refuse to store it`,
 		},
 		{
 			name: "Lax cookie cross-site by PSL without Sec-Fetch-Site",
@@ -134,23 +135,26 @@ func TestDiagnostics(t *testing.T) {
 			code: "cookie-secure-over-http", header: true, msg: `cookie "session" is Secure but the request came over plain http to api.example.test`,
 		},
 		{
-			name: "__Host- cookie over plain http, even on localhost",
+			name: "__Host- cookie on http://localhost, from Safari",
 			cfg: func() crosssession.Config {
 				c := crosssession.Dev("http://localhost:3000")
 				c.Cookie = crosssession.Cookie{Name: "__Host-sid"}
 				return c
 			}(),
 			r: func(*app) *http.Request {
-				r := req("POST", "/login", "Origin", "http://localhost:3000")
+				r := req("POST", "/login", "Origin", "http://localhost:3000", "User-Agent", safariUA)
 				r.Host = "localhost:3001"
 				return r
 			},
-			code: "cookie-prefix-over-http", header: true, msg: "Chrome refuses it (even on localhost)",
+			code: "cookie-secure-on-localhost", header: true, msg: "WebKit (Safari) stores no Secure cookie there (measured in WebKitGTK 2.50), while Chromium 156 and Firefox 153 do",
 		},
 		{
 			name: "allowed origin without any cookie",
 			cfg:  crosssession.Dev("http://localhost:3000"),
-			r:    func(*app) *http.Request { return req("GET", "/me", "Origin", "http://localhost:3000") },
+			r: func(a *app) *http.Request {
+				serve(a, req("POST", "/login", "Origin", "http://localhost:3000"))
+				return req("GET", "/me", "Origin", "http://localhost:3000")
+			},
 			code: "no-cookie", header: true, msg: "credentials: 'include'",
 		},
 		{
@@ -399,5 +403,196 @@ func TestDevDiagnosticsCostIsBounded(t *testing.T) {
 		if many > one+2 {
 			t.Errorf("%s: %v allocations per request with 200 origins against %v with 1", name, many, one)
 		}
+	}
+}
+
+const safariUA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0 Safari/605.1.15"
+
+// TestNoCookieNeedsEvidence: a request that uses the session without any
+// cookie is blamed on a missing credentials: 'include' only when this
+// server gave a page of that origin the cookie and has not expired one
+// since: an anonymous visit before any login, or the requests after a
+// logout, say nothing. In Production the message points to the log.
+func TestNoCookieNeedsEvidence(t *testing.T) {
+	t.Parallel()
+	const o = "https://app.example.com"
+	cfg, logs := withLog(prodCfg(o))
+	a := newApp(t, cfg)
+	a.POST("/logout", func(c *gin.Context) { _ = crosssession.Logout(c) })
+	me := func() { serve(a, req("GET", "/me", "Origin", o, "Sec-Fetch-Site", "same-site")) }
+	me() // anonymous, before any login
+	if n := len(logs.lines("no-cookie")); n != 0 {
+		t.Fatalf("anonymous visit: %d no-cookie lines:\n%s", n, logs)
+	}
+	serve(a, req("POST", "/logout", "Origin", o)) // expires a cookie for o
+	login := serve(a, req("POST", "/login", "Origin", o, "Sec-Fetch-Site", "same-site")).Result().Cookies()[0]
+	me() // given a cookie, and none sent: evidence
+	recs := logs.lines("no-cookie")
+	if len(recs) != 1 {
+		t.Fatalf("after a login: %d no-cookie lines, want 1:\n%s", len(recs), logs)
+	}
+	if msg := recs[0]["msg"].(string); !strings.Contains(msg, "in this log") || strings.Contains(msg, "X-Crosssession-Debug") {
+		t.Errorf("Production message points to a header that is off: %s", msg)
+	}
+	logout := req("POST", "/logout", "Origin", o)
+	logout.AddCookie(login)
+	serve(a, logout)
+	cfg2, logs2 := withLog(prodCfg(o))
+	b := newApp(t, cfg2)
+	b.POST("/logout", func(c *gin.Context) { _ = crosssession.Logout(c) })
+	serve(b, req("POST", "/login", "Origin", o))
+	serve(b, withCookie(req("POST", "/logout", "Origin", o), login))
+	serve(b, req("GET", "/me", "Origin", o, "Sec-Fetch-Site", "same-site"))
+	if n := len(logs2.lines("no-cookie")); n != 0 {
+		t.Errorf("after a logout: %d no-cookie lines:\n%s", n, logs2)
+	}
+}
+
+// TestPreflightProblemsDiagnosed: a preflight from an allowed origin that
+// asks for a method or header the policy does not allow still gets 204
+// (the browser then refuses the request), and the reason says which.
+func TestPreflightProblemsDiagnosed(t *testing.T) {
+	t.Parallel()
+	const o = "http://localhost:3000"
+	for _, tc := range []struct {
+		method, headers string
+		want            string // "" means no diagnostic
+	}{
+		{"PUT", "content-type", ""},
+		{"GET", "", ""},
+		{"POST", "content-type,authorization", ""},
+		{"PATCH", "Content-Type", ""},
+		{"PUT", "content-type,x-tenant-id", "request headers x-tenant-id, which AllowHeaders"},
+		{"PUT", "x-a, x-b", "request headers x-a, x-b"},
+		{"PROPFIND", "", `method "PROPFIND", which AllowMethods`},
+		{"patch", "", `method "patch": fetch sends methods other than`},
+	} {
+		cfg, logs := withLog(crosssession.Dev(o))
+		a := newApp(t, cfg)
+		r := req("OPTIONS", "/change", "Origin", o, "Access-Control-Request-Method", tc.method)
+		if tc.headers != "" {
+			r.Header.Set("Access-Control-Request-Headers", tc.headers)
+		}
+		w := serve(a, r)
+		hdr := w.Header().Get("X-Crosssession-Debug")
+		recs := logs.lines("preflight-not-allowed")
+		if w.Code != http.StatusNoContent {
+			t.Errorf("%s %s: status %d", tc.method, tc.headers, w.Code)
+		}
+		if tc.want == "" && (hdr != "" || len(recs) != 0) {
+			t.Errorf("%s %s: diagnosed %q", tc.method, tc.headers, hdr)
+		}
+		if tc.want != "" && (!strings.Contains(hdr, "preflight-not-allowed: ") || !strings.Contains(hdr, tc.want) || len(recs) != 1) {
+			t.Errorf("%s %s: header %q, %d log lines; want %q", tc.method, tc.headers, hdr, len(recs), tc.want)
+		}
+	}
+}
+
+// TestStartupReportIsStructured: New logs the report as one record with an
+// attribute per line and one record per warning, so text and JSON handlers
+// show it without literal newlines.
+func TestStartupReportIsStructured(t *testing.T) {
+	t.Parallel()
+	cfg := prodCfg("https://app.example.com", "https://myapp.vercel.app")
+	cfg.APIOrigin = "https://api.example.com"
+	cfg.InsecureBypassPatterns = []string{"POST /a", "POST /b"}
+	cfg, logs := withLog(cfg)
+	crosssession.New(cfg)
+	var recs []map[string]any
+	for line := range strings.SplitSeq(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not one JSON record per line: %q", line)
+		}
+		if strings.Contains(rec["msg"].(string), "\n") {
+			t.Errorf("multi-line message: %q", rec["msg"])
+		}
+		recs = append(recs, rec)
+	}
+	first := recs[0]
+	if first["msg"] != "crosssession: Production policy, session" || first["origins"] != "https://app.example.com, https://myapp.vercel.app" ||
+		!strings.HasPrefix(first["cookie"].(string), "Set-Cookie: __Host-session=") || first["store"] == nil || first["preflight"] == nil {
+		t.Errorf("summary record %v", first)
+	}
+	if csrf, ok := first["csrf"].([]any); !ok || len(csrf) != 3 {
+		t.Errorf("csrf attribute %v, want the check and both exemptions", first["csrf"])
+	}
+	if len(recs) < 2 || recs[1]["level"] != "WARN" || !strings.Contains(recs[1]["msg"].(string), "myapp.vercel.app is cross-site") {
+		t.Errorf("warning records %v", recs[1:])
+	}
+}
+
+// TestStartupWarnings: each warning is given for the configuration that
+// earns it and not for its look-alikes.
+func TestStartupWarnings(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		cfg  crosssession.Config
+		want string // "" means no warning containing this line's topic
+		not  string
+	}{
+		{"localhost and 127.0.0.1", crosssession.Dev("http://localhost:3000", "http://127.0.0.1:3000"), "mix localhost and 127.0.0.1", ""},
+		{"app.localhost and localhost", crosssession.Dev("http://app.localhost:3000", "http://localhost:3000"), "", "mix localhost"},
+		{"the Dev default", crosssession.Dev(), "", "mix localhost"},
+		{"app origin with a session", prodCfg("capacitor://localhost"), "capacitor://localhost is an app or extension origin", ""},
+		{"app origin, bearer", crosssession.Bearer("capacitor://localhost"), "", "app or extension origin"},
+		{"Secure cookie in Development", func() crosssession.Config {
+			c := crosssession.Dev()
+			c.Cookie.Insecure = false
+			return c
+		}(), "WebKit (Safari) stores no Secure cookie from plain http://localhost", ""},
+	} {
+		r := tc.cfg.Report()
+		if tc.want != "" && !strings.Contains(r, tc.want) {
+			t.Errorf("%s: report lacks %q:\n%s", tc.name, tc.want, r)
+		}
+		if tc.not != "" && strings.Contains(r, tc.not) {
+			t.Errorf("%s: report has %q:\n%s", tc.name, tc.not, r)
+		}
+	}
+}
+
+// authenticate stands for an auth middleware that answers 401 itself.
+func authenticate(c *gin.Context) {
+	if c.GetHeader("Authorization") == "" {
+		c.AbortWithStatus(http.StatusUnauthorized)
+	}
+}
+
+// TestWarnsWhenRegisteredAfterOtherMiddleware: crosssession after an auth
+// middleware never sees the preflights it refuses; the log says so once,
+// naming the handlers, for New (at its first request) and Group (at
+// creation). gin's logger and recovery before it are fine.
+func TestWarnsWhenRegisteredAfterOtherMiddleware(t *testing.T) {
+	t.Parallel()
+	const topic = "middleware runs before crosssession"
+	cfg, logs := withLog(prodCfg())
+	r := gin.New()
+	r.Use(gin.LoggerWithWriter(io.Discard), gin.RecoveryWithWriter(io.Discard), authenticate, crosssession.New(cfg))
+	r.GET("/x", func(c *gin.Context) {})
+	for range 3 {
+		serve(r, req("GET", "/x", "Authorization", "Bearer t"))
+	}
+	if n := strings.Count(logs.String(), topic); n != 1 || !strings.Contains(logs.String(), "authenticate") {
+		t.Errorf("New after auth: %d warnings:\n%s", n, logs)
+	}
+
+	cfg, logs = withLog(prodCfg())
+	g := gin.New()
+	g.Use(gin.RecoveryWithWriter(io.Discard))
+	crosssession.Group(g.Group("/api", authenticate), "/v1", cfg)
+	if !strings.Contains(logs.String(), topic) {
+		t.Errorf("Group after auth: no warning:\n%s", logs)
+	}
+
+	cfg, logs = withLog(prodCfg())
+	ok := gin.New()
+	ok.Use(gin.LoggerWithWriter(io.Discard), gin.RecoveryWithWriter(io.Discard), crosssession.New(cfg), authenticate)
+	ok.GET("/x", func(c *gin.Context) {})
+	serve(ok, req("GET", "/x"))
+	crosssession.Group(ok, "/g", prodCfg())
+	if strings.Contains(logs.String(), topic) {
+		t.Errorf("crosssession first: warned:\n%s", logs)
 	}
 }

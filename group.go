@@ -59,6 +59,7 @@ func Group(r gin.IRouter, relativePath string, cfg Config, handlers ...gin.Handl
 	g := r.Group(relativePath, append([]gin.HandlerFunc{h}, handlers...)...)
 	m.base = g.BasePath()
 	m.pos = len(g.Handlers) - 1 - len(handlers)
+	m.warnPredecessors(handlerNamesOf(g.Handlers), handlerName(h))
 	eng := engineOf(g)
 	if eng.Value() == nil {
 		panic("crosssession: Group: cannot find the gin engine of the group (gin changed its RouterGroup)")
@@ -198,6 +199,16 @@ type handlerNames struct{ group, new string }
 
 var chainNames atomic.Pointer[handlerNames]
 
+func handlerNamesOf(hs gin.HandlersChain) []string {
+	names := make([]string, 0, len(hs))
+	for _, h := range hs {
+		if h != nil {
+			names = append(names, handlerName(h))
+		}
+	}
+	return names
+}
+
 func handlerName(h gin.HandlerFunc) string {
 	return runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name()
 }
@@ -225,4 +236,30 @@ func (m *middleware) defersTo(c *gin.Context) bool {
 		}
 	}
 	return from < len(chain) && slices.Contains(chain[from:], n.group)
+}
+
+// warnPredecessors warns once when handlers other than gin's logger and
+// recovery (and other crosssession policies) run before this policy: a
+// handler there that answers a request itself (authentication, rate
+// limits) sends preflights and its errors without CORS headers, which the
+// browser reports as a CORS error that no log explains. chain is gin's
+// handler names of a route, self this policy's.
+func (m *middleware) warnPredecessors(chain []string, self string) {
+	var before []string
+	for _, name := range chain {
+		if name == self {
+			break
+		}
+		if !strings.HasPrefix(name, "github.com/gin-gonic/gin.LoggerWithConfig") &&
+			!strings.HasPrefix(name, "github.com/gin-gonic/gin.CustomRecoveryWithWriter") &&
+			!strings.HasPrefix(name, "github.com/crosssession/crosssession.(*middleware).") {
+			before = append(before, name)
+		}
+	}
+	if len(before) == len(chain) || len(before) == 0 {
+		return // not found in the chain (wrapped in a closure), or first
+	}
+	m.logger().Warn("crosssession: middleware runs before crosssession; if one of them answers a request itself "+
+		"(authentication, rate limits), preflights and its error responses get no CORS headers and the browser "+
+		"reports a CORS error that no log explains: register crosssession first", "before", before)
 }

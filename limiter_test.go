@@ -99,7 +99,7 @@ func TestSameOrigin(t *testing.T) {
 		if tt.fetchSite != "" {
 			r.Header.Set("Sec-Fetch-Site", tt.fetchSite)
 		}
-		if got := sameOrigin(r, tt.origin); got != tt.want {
+		if got := (&middleware{}).sameOrigin(r, tt.origin); got != tt.want {
 			t.Errorf("sameOrigin(%q) on host %q (tls %v, proto %q, fetch-site %q) = %v, want %v",
 				tt.origin, tt.host, tt.tls, tt.proto, tt.fetchSite, got, tt.want)
 		}

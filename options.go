@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -105,6 +106,20 @@ type Config struct {
 	// exempts nothing. A malformed or conflicting pattern is an error.
 	InsecureBypassPatterns []string
 
+	// TrustedProxies lists the proxies, as IP addresses or CIDR ranges (the
+	// values gin's Engine.SetTrustedProxies takes), whose forwarding headers
+	// tell the scheme and host the browser used: the first element of
+	// Forwarded (RFC 7239, proto= and host=), else the first entry of
+	// X-Forwarded-Proto (or X-Forwarded-Ssl: on) and X-Forwarded-Host.
+	// Diagnostics use them, and so does the CSRF check's Origin-to-host
+	// comparison for browsers that send no Sec-Fetch-Site. nil (the
+	// default, as in gin) reads them from every peer: they cannot help an
+	// attacker, since a page cannot add them to a victim's request without
+	// a preflight its unlisted origin fails. An empty, non-nil list reads
+	// them from no one. A value that is not an address or range is an
+	// error.
+	TrustedProxies []string
+
 	// DebugHeader sends request diagnostics in the X-Crosssession-Debug
 	// response header in Production too. Development always sends them.
 	// The zero value (false) keeps them in the log only.
@@ -198,6 +213,7 @@ type compiled struct {
 	headers []string
 	maxAge  time.Duration
 	cookie  Cookie
+	trusted []netip.Prefix
 }
 
 // compile validates c and fills in defaults. It never stops at the first
@@ -267,6 +283,7 @@ func (c Config) compile() (*compiled, error) {
 	}
 
 	c.checkBypassPatterns(add)
+	out.trusted = parseTrustedProxies(c.TrustedProxies, add)
 
 	out.maxAge = c.PreflightMaxAge
 	switch {

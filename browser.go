@@ -1,0 +1,254 @@
+package crosssession
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// What the browser saw and what it will do: the request's scheme and host
+// as the browser used them (behind proxies), the engine that sent it, and
+// the prediction of what that engine does with the session cookie. Every
+// claim about an engine here is a measurement of BROWSER-RULES.md (Chromium
+// 156, Firefox 153 ESR, WebKitGTK 2.50) or of the e2e tables.
+
+// browserView returns the scheme and host (host[:port]) the browser used
+// for r. TLS means https; then, when the peer is a trusted proxy (see
+// Config.TrustedProxies), the first element of Forwarded (RFC 7239: proto=,
+// host=), then the first entry of X-Forwarded-Proto / X-Forwarded-Host and
+// X-Forwarded-Ssl: on; then plain http and r.Host. The first hop is the
+// browser's: proxies append.
+func (m *middleware) browserView(r *http.Request) (scheme, host string) {
+	scheme, host = "http", r.Host
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if !m.trustsPeer(r) {
+		return scheme, host
+	}
+	h := r.Header
+	if fwd := get(h, "Forwarded"); fwd != "" {
+		p, hst := parseForwarded(fwd)
+		if p == "http" || p == "https" {
+			scheme = p
+		}
+		if hst != "" {
+			host = hst
+		}
+		if p != "" || hst != "" {
+			return scheme, host
+		}
+	}
+	if p := strings.ToLower(strings.TrimSpace(firstEntry(get(h, "X-Forwarded-Proto")))); p == "http" || p == "https" {
+		scheme = p
+	} else if strings.EqualFold(get(h, "X-Forwarded-Ssl"), "on") {
+		scheme = "https"
+	}
+	if hst := strings.TrimSpace(firstEntry(get(h, "X-Forwarded-Host"))); hst != "" {
+		host = hst
+	}
+	return scheme, host
+}
+
+// trustsPeer reports whether r's forwarding headers are read: every peer
+// when Config.TrustedProxies is nil, else peers in its ranges.
+func (m *middleware) trustsPeer(r *http.Request) bool {
+	if m.trusted == nil {
+		return true
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	a := ap.Addr().Unmap()
+	for _, p := range m.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseTrustedProxies parses Config.TrustedProxies as gin's
+// SetTrustedProxies does: IP addresses and CIDR ranges. nil stays nil
+// (trust every peer); an empty list trusts none.
+func parseTrustedProxies(list []string, add func(string, ...any)) []netip.Prefix {
+	if list == nil {
+		return nil
+	}
+	out := make([]netip.Prefix, 0, len(list))
+	for i, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		} else {
+			add("TrustedProxies[%d] %q is not an IP address or CIDR range (as for gin's SetTrustedProxies), "+
+				"e.g. %q or %q", i, s, "10.0.0.0/8", "192.168.1.2")
+		}
+	}
+	return out
+}
+
+// firstEntry returns v up to its first comma.
+func firstEntry(v string) string {
+	first, _, _ := strings.Cut(v, ",")
+	return first
+}
+
+// parseForwarded returns proto and host of the first element of a
+// Forwarded header (RFC 7239 §4), lowercased proto, unquoted values.
+func parseForwarded(v string) (proto, host string) {
+	quoted := false
+	for i := 0; i < len(v); i++ {
+		switch {
+		case v[i] == '"':
+			quoted = !quoted
+		case v[i] == ',' && !quoted:
+			v = v[:i]
+		}
+	}
+	for pair := range strings.SplitSeq(v, ";") {
+		k, val, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok {
+			continue
+		}
+		val = strings.Trim(strings.TrimSpace(val), `"`)
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "proto":
+			proto = strings.ToLower(val)
+		case "host":
+			host = val
+		}
+	}
+	return proto, host
+}
+
+// engine is the browser engine a User-Agent names.
+type engine uint8
+
+const (
+	engineUnknown engine = iota
+	engineChromium
+	engineFirefox
+	engineWebKit // Safari, WebKitGTK, every browser on iOS
+)
+
+// engineFromUA classifies a User-Agent. Chromium-based browsers say Chrome/
+// (or Edg/, HeadlessChrome/); browsers on iOS (CriOS, FxiOS) are WebKit
+// and say AppleWebKit/ without Chrome/.
+func engineFromUA(ua string) engine {
+	switch {
+	case strings.Contains(ua, "Firefox/") && !strings.Contains(ua, "FxiOS/"):
+		return engineFirefox
+	case strings.Contains(ua, "Chrome/") || strings.Contains(ua, "Chromium/"):
+		return engineChromium
+	case strings.Contains(ua, "AppleWebKit/"):
+		return engineWebKit
+	}
+	return engineUnknown
+}
+
+// cookieFacts is what the server knows when it sets the session cookie.
+type cookieFacts struct {
+	name        string
+	secure      bool
+	partitioned bool
+	sameSite    http.SameSite
+	scheme      string // the API's, as the browser saw it
+	host        string // host[:port], as the browser saw it
+	origin      string // the Origin header, or ""
+	crossSite   bool   // the request is cross-site (Sec-Fetch-Site, or the sites differ)
+	navigation  bool   // a top-level navigation (a form POST, a redirect), not fetch
+	engine      engine
+}
+
+// cookieVerdict predicts whether the browser that sent the request stores
+// the session cookie this response sets: a reason code and its explanation,
+// or "" when it will (or when the evidence does not say it will not).
+func cookieVerdict(f cookieFacts) (code, msg string) {
+	host := hostname(f.host)
+	switch {
+	case f.secure && f.scheme == "http" && !isLoopbackHost(host):
+		return reasonCookieSecureHTTP, fmt.Sprintf("cookie %q is Secure but the request came over plain http to %s, "+
+			"so Chromium, Firefox and WebKit refuse it; serve the API over https (behind a proxy, see "+
+			"Config.TrustedProxies) or use crosssession.Dev() (no Secure) in development", f.name, host)
+	case f.secure && f.scheme == "http" && f.engine != engineChromium && f.engine != engineFirefox:
+		return reasonCookieSecureLocalhost, fmt.Sprintf("cookie %q is Secure and the API is plain http on %s: "+
+			"WebKit (Safari) stores no Secure cookie there (measured in WebKitGTK 2.50), while Chromium 156 and "+
+			"Firefox 153 do; use crosssession.Dev() (no Secure) for local development", f.name, host)
+	case !f.crossSite || f.navigation:
+		return "", ""
+	case f.sameSite != http.SameSiteNoneMode:
+		return reasonCookieCrossSite, fmt.Sprintf("cookie %q is SameSite=%s but the request is cross-site (%s -> %s), "+
+			"so Chromium, Firefox and WebKit refuse to store it; make the front end and API same-site (e.g. both "+
+			"on localhost, or app. and api. of one domain) or use crosssession.Prod (SameSite=None; Secure; "+
+			"Partitioned)", f.name, sameSiteName(f.sameSite), f.origin, f.scheme+"://"+f.host)
+	case !f.partitioned && f.engine != engineFirefox:
+		return reasonCookieThirdParty, fmt.Sprintf("cookie %q is a third-party cookie here (%s -> %s) and not "+
+			"Partitioned: Chromium refuses it when third-party cookies are blocked (the default of Debian's "+
+			"Chromium 156, and of Incognito windows) and WebKit always does; Firefox keeps it in the front "+
+			"end's partition; set Cookie.Partitioned (crosssession.Prod does)", f.name, f.origin, f.scheme+"://"+f.host)
+	case f.partitioned && f.engine == engineWebKit:
+		return reasonCookieThirdParty, fmt.Sprintf("cookie %q is a third-party cookie here (%s -> %s): WebKit "+
+			"(Safari) stores no cross-site cookie, Partitioned or not (measured in WebKitGTK 2.50); the layouts "+
+			"that work in Chromium, Firefox and WebKit are same-site (the API on a subdomain of the front end's "+
+			"domain) or one origin (a proxy on the front end's host)", f.name, f.origin, f.scheme+"://"+f.host)
+	}
+	return "", ""
+}
+
+// cookieMemory remembers, per Origin (at most limiterMaxKeys), when this
+// middleware last gave a page of that origin the session cookie and when
+// it last expired one: the evidence that a request without any cookie
+// comes from a front end that should have had one.
+type cookieMemory struct {
+	seen sync.Map // origin -> *cookieEvents
+	keys atomic.Int64
+}
+
+type cookieEvents struct{ given, expired atomic.Int64 } // unix nanoseconds
+
+func (cm *cookieMemory) events(origin string, create bool) *cookieEvents {
+	if v, ok := cm.seen.Load(origin); ok {
+		return v.(*cookieEvents)
+	}
+	if !create || origin == "" || cm.keys.Load() >= limiterMaxKeys {
+		return nil
+	}
+	v, loaded := cm.seen.LoadOrStore(clip(origin), new(cookieEvents))
+	if !loaded {
+		cm.keys.Add(1)
+	}
+	return v.(*cookieEvents)
+}
+
+func (cm *cookieMemory) given(origin string) {
+	if e := cm.events(origin, true); e != nil {
+		e.given.Store(time.Now().UnixNano())
+	}
+}
+
+func (cm *cookieMemory) expired(origin string) {
+	if e := cm.events(origin, true); e != nil {
+		e.expired.Store(time.Now().UnixNano())
+	}
+}
+
+// lastGiven returns how long ago a page of origin was given the cookie,
+// if that happened after the last expiry.
+func (cm *cookieMemory) lastGiven(origin string) (time.Duration, bool) {
+	e := cm.events(origin, false)
+	if e == nil {
+		return 0, false
+	}
+	g := e.given.Load()
+	if g == 0 || e.expired.Load() >= g {
+		return 0, false
+	}
+	return time.Duration(time.Now().UnixNano() - g), true
+}

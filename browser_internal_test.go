@@ -1,0 +1,130 @@
+package crosssession
+
+import (
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+// TestBrowserViewBehindProxies: the scheme and host the browser used, from
+// TLS, Forwarded (RFC 7239, first element), X-Forwarded-* (first entry),
+// read only from trusted peers when Config.TrustedProxies is set.
+func TestBrowserViewBehindProxies(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		tls     bool
+		remote  string
+		trusted []string
+		hdr     []string
+		scheme  string
+		host    string
+	}{
+		{"plain", false, "", nil, nil, "http", "internal:8080"},
+		{"TLS", true, "", nil, nil, "https", "internal:8080"},
+		{"X-Forwarded-Proto chain, client's hop first", false, "", nil, []string{"X-Forwarded-Proto", "https,http"}, "https", "internal:8080"},
+		{"X-Forwarded-Proto with spaces and case", false, "", nil, []string{"X-Forwarded-Proto", " HTTPS , http"}, "https", "internal:8080"},
+		{"X-Forwarded-Host", false, "", nil, []string{"X-Forwarded-Proto", "https", "X-Forwarded-Host", "api.example.com, internal"}, "https", "api.example.com"},
+		{"X-Forwarded-Ssl", false, "", nil, []string{"X-Forwarded-Ssl", "on"}, "https", "internal:8080"},
+		{"Forwarded", false, "", nil, []string{"Forwarded", "proto=https;host=api.example.com"}, "https", "api.example.com"},
+		{"Forwarded, first element", false, "", nil, []string{"Forwarded", `for=192.0.2.1;proto=https;host="api.example.com:8443", for=10.0.0.1;proto=http;host=internal`}, "https", "api.example.com:8443"},
+		{"Forwarded wins over X-Forwarded", false, "", nil, []string{"Forwarded", "proto=https", "X-Forwarded-Proto", "http"}, "https", "internal:8080"},
+		{"Forwarded without proto or host", false, "", nil, []string{"Forwarded", "for=192.0.2.1", "X-Forwarded-Proto", "https"}, "https", "internal:8080"},
+		{"garbage proto ignored", false, "", nil, []string{"X-Forwarded-Proto", "gopher"}, "http", "internal:8080"},
+		{"trusted peer", false, "10.1.2.3:5555", []string{"10.0.0.0/8"}, []string{"X-Forwarded-Proto", "https"}, "https", "internal:8080"},
+		{"trusted single address", false, "[::1]:5555", []string{"::1"}, []string{"X-Forwarded-Proto", "https"}, "https", "internal:8080"},
+		{"untrusted peer", false, "192.0.2.9:5555", []string{"10.0.0.0/8"}, []string{"X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil"}, "http", "internal:8080"},
+		{"trust none", false, "10.1.2.3:5555", []string{}, []string{"Forwarded", "proto=https"}, "http", "internal:8080"},
+	} {
+		var errs []string
+		m := &middleware{trusted: parseTrustedProxies(tc.trusted, func(f string, a ...any) { errs = append(errs, f) })}
+		r := httptest.NewRequest("GET", "http://internal:8080/", nil)
+		if tc.remote != "" {
+			r.RemoteAddr = tc.remote
+		}
+		if tc.tls {
+			r.TLS = &tls.ConnectionState{}
+		}
+		for i := 0; i+1 < len(tc.hdr); i += 2 {
+			r.Header.Add(tc.hdr[i], tc.hdr[i+1])
+		}
+		if s, h := m.browserView(r); s != tc.scheme || h != tc.host || len(errs) > 0 {
+			t.Errorf("%s: %s://%s (errors %v), want %s://%s", tc.name, s, h, errs, tc.scheme, tc.host)
+		}
+	}
+	var errs []string
+	parseTrustedProxies([]string{"10.0.0.0/8", "nope", "1.2.3.4/99"}, func(f string, a ...any) { errs = append(errs, f) })
+	if len(errs) != 2 {
+		t.Errorf("bad TrustedProxies: %d errors, want 2", len(errs))
+	}
+	if p := parseTrustedProxies([]string{"::ffff:10.0.0.1"}, nil); p[0] != netip.MustParsePrefix("10.0.0.1/32") {
+		t.Errorf("mapped address: %v", p)
+	}
+}
+
+func TestEngineFromUA(t *testing.T) {
+	t.Parallel()
+	for ua, want := range map[string]engine{
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36":                     engineChromium,
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36":             engineChromium,
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36 Edg/140.0": engineChromium,
+		"Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0":                                                    engineFirefox,
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0 Safari/605.1.15":        engineWebKit,
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15":                     engineWebKit,
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/140.0 Mobile/15E148": engineWebKit,
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/140.0 Mobile/15E148": engineWebKit,
+		"curl/8.5.0": engineUnknown,
+		"":           engineUnknown,
+	} {
+		if got := engineFromUA(ua); got != want {
+			t.Errorf("engineFromUA(%q) = %d, want %d", ua, got, want)
+		}
+	}
+}
+
+// TestCookieVerdictFollowsMeasurements: each row is a cell of the measured
+// tables in BROWSER-RULES.md (Chromium 156, Firefox 153, WebKitGTK 2.50): a
+// reason exactly where that engine refuses the cookie, none where it keeps it.
+func TestCookieVerdictFollowsMeasurements(t *testing.T) {
+	t.Parallel()
+	dev := cookieFacts{name: "session", sameSite: http.SameSiteLaxMode, scheme: "http", host: "localhost:3001", origin: "http://localhost:3000"}
+	prod := cookieFacts{name: "__Host-session", secure: true, partitioned: true, sameSite: http.SameSiteNoneMode,
+		scheme: "https", host: "api.example.com", origin: "https://app.example.com"}
+	with := func(f cookieFacts, edit func(*cookieFacts)) cookieFacts { edit(&f); return f }
+	all := []engine{engineChromium, engineFirefox, engineWebKit, engineUnknown}
+	for _, tc := range []struct {
+		name  string
+		facts cookieFacts
+		want  map[engine]string // engine -> code; missing means none
+	}{
+		{"Dev same-site localhost (row a, Lax)", dev, nil},
+		{"Dev on plain-http hostnames (row e, Lax)", with(dev, func(f *cookieFacts) { f.host, f.origin = "api.example.com", "http://app.example.com" }), nil},
+		{"Secure over plain http, not localhost (row e)", with(prod, func(f *cookieFacts) { f.scheme, f.partitioned = "http", false }),
+			map[engine]string{engineChromium: reasonCookieSecureHTTP, engineFirefox: reasonCookieSecureHTTP, engineWebKit: reasonCookieSecureHTTP, engineUnknown: reasonCookieSecureHTTP}},
+		{"__Host- on http://localhost (rows f, g)", with(prod, func(f *cookieFacts) { f.scheme, f.host, f.origin = "http", "localhost:3001", "http://localhost:3000" }),
+			map[engine]string{engineWebKit: reasonCookieSecureLocalhost, engineUnknown: reasonCookieSecureLocalhost}},
+		{"Lax cross-site fetch (rows b, d)", with(dev, func(f *cookieFacts) { f.origin, f.crossSite = "http://127.0.0.1:3000", true }),
+			map[engine]string{engineChromium: reasonCookieCrossSite, engineFirefox: reasonCookieCrossSite, engineWebKit: reasonCookieCrossSite, engineUnknown: reasonCookieCrossSite}},
+		{"Lax on a cross-site navigation: first-party", with(dev, func(f *cookieFacts) { f.crossSite, f.navigation = true, true }), nil},
+		{"Prod same-site (row c)", prod, nil},
+		{"Prod cross-site partitioned (row d)", with(prod, func(f *cookieFacts) { f.origin, f.crossSite = "https://myapp.vercel.app", true }),
+			map[engine]string{engineWebKit: reasonCookieThirdParty}},
+		{"None; Secure cross-site, not partitioned (row d)", with(prod, func(f *cookieFacts) { f.origin, f.crossSite, f.partitioned = "https://myapp.vercel.app", true, false }),
+			map[engine]string{engineChromium: reasonCookieThirdParty, engineWebKit: reasonCookieThirdParty, engineUnknown: reasonCookieThirdParty}},
+	} {
+		for _, e := range all {
+			f := tc.facts
+			f.engine = e
+			code, msg := cookieVerdict(f)
+			if code != tc.want[e] {
+				t.Errorf("%s, engine %d: %q (%s), want %q", tc.name, e, code, msg, tc.want[e])
+			}
+			if code != "" && !strings.Contains(msg, f.name) {
+				t.Errorf("%s: message does not name the cookie: %s", tc.name, msg)
+			}
+		}
+	}
+}
