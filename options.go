@@ -31,6 +31,8 @@ type Config struct {
 	//	"https://app.example.com"   one origin (scheme://host[:port], lowercase, no default port)
 	//	"https://*.example.com"     any origin with one or more labels before .example.com (not the apex)
 	//	"http://localhost:*"        any port, or none
+	//	"http://*.localhost:*"      any name under localhost (always this machine), any port
+	//	"capacitor://localhost"     an app or extension origin (ionic://, tauri://, chrome-extension://<id>, ...), exact only
 	//
 	// "*", "null", wildcards over a public suffix ("https://*.vercel.app")
 	// and anything not in this form are rejected; Production also rejects
