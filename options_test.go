@@ -116,3 +116,22 @@ func assertValidate(t *testing.T, name string, cfg crosssession.Config, want str
 		t.Errorf("%s: %v\nwant it to contain %q", name, err, want)
 	}
 }
+
+// TestAppOriginsInEveryPolicy: app and extension origins (mobile and
+// desktop shells, browser extensions) are real front ends; a Bearer policy
+// takes them (it panicked before), and so do the session presets.
+func TestAppOriginsInEveryPolicy(t *testing.T) {
+	t.Parallel()
+	apps := []string{"https://app.example.com", "capacitor://localhost", "ionic://localhost", "tauri://localhost",
+		"chrome-extension://abcdefghijklmnopabcdefghijklmnop"}
+	for name, cfg := range map[string]crosssession.Config{
+		"Bearer": crosssession.Bearer(apps...), "Prod": prodCfg(apps...), "Dev": crosssession.Dev(apps...),
+	} {
+		assertValidate(t, name, cfg, "")
+		a := newApp(t, cfg)
+		w := serve(a, req("GET", "/plain", "Origin", "capacitor://localhost"))
+		if w.Header().Get("Access-Control-Allow-Origin") != "capacitor://localhost" {
+			t.Errorf("%s: %v", name, w.Header())
+		}
+	}
+}

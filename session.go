@@ -481,6 +481,9 @@ func (s *reqSession) save() error {
 		if err := s.cfg.store.Save(s.r, s.inner, gs); err != nil {
 			return newError(ErrStoreUnavailable, err, "saving session %q: %v", s.cfg.name, err)
 		}
+		if o.MaxAge < 0 {
+			h[hSetCookie] = s.expireVariants(h[hSetCookie], &o)
+		}
 		s.dirty, s.setCookie = false, true
 		return nil
 	}
@@ -507,8 +510,30 @@ func (s *reqSession) save() error {
 		header = gsessions.NewCookie(s.cfg.name, value, opts).String()
 	}
 	h[hSetCookie] = append(h[hSetCookie], header)
+	if opts.MaxAge < 0 {
+		h[hSetCookie] = s.expireVariants(h[hSetCookie], opts)
+	}
 	s.dirty, s.setCookie = false, true
 	return nil
+}
+
+// expireVariants appends the expiry of the other cookies of the session's
+// name this host may hold from crosssession: the same cookie with the
+// other Partitioned setting (a partitioned and an unpartitioned cookie are
+// two cookies in the browser), and the host-only one when Domain is set.
+// Only names this host owns are expired, never a sibling's Domain cookie.
+func (s *reqSession) expireVariants(dst []string, opts *gsessions.Options) []string {
+	if opts.Secure {
+		o := *opts
+		o.Partitioned = !o.Partitioned
+		dst = append(dst, gsessions.NewCookie(s.cfg.name, "", &o).String())
+	}
+	if opts.Domain != "" {
+		o := *opts
+		o.Domain = ""
+		dst = append(dst, gsessions.NewCookie(s.cfg.name, "", &o).String())
+	}
+	return dst
 }
 
 // explainEncode finds the value that could not be encoded.

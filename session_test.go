@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -81,8 +82,11 @@ func TestLoginRenewsAndLogoutExpires(t *testing.T) {
 	r.AddCookie(fresh)
 	w = serve(a, r)
 	sc := w.Header().Values("Set-Cookie")
-	want := "__Host-session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=None; Partitioned"
-	if logoutErr != nil || len(sc) != 1 || sc[0] != want {
+	// The configured cookie, then its unpartitioned twin: a leftover of a
+	// configuration without Partitioned is another cookie in the browser.
+	want := []string{"__Host-session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=None; Partitioned",
+		"__Host-session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=None"}
+	if logoutErr != nil || !slices.Equal(sc, want) {
 		t.Errorf("Logout: %v, Set-Cookie %q\nwant %q", logoutErr, sc, want)
 	}
 	// Without a session on the route, both say so.
@@ -566,6 +570,35 @@ func TestSessionResponsesArePrivate(t *testing.T) {
 		w := serve(a, req("GET", "/cc?"+tc.query))
 		if got := strings.Join(w.Header().Values("Cache-Control"), "; "); got != tc.want {
 			t.Errorf("%s: Cache-Control %q, want %q", tc.query, got, tc.want)
+		}
+	}
+}
+
+// TestLogoutExpiresEveryVariant: Logout expires the cookie as configured
+// and the variants of its name this host may hold (the other Partitioned
+// setting when Secure, the host-only one when Domain is set), never a
+// sibling's; Dev's insecure Lax cookie has no variant.
+func TestLogoutExpiresEveryVariant(t *testing.T) {
+	t.Parallel()
+	domain := crosssession.Prod(testKey, "https://app.example.com")
+	domain.Cookie = crosssession.Cookie{Name: "sid", Domain: "example.com", SameSite: http.SameSiteLaxMode}
+	for _, tc := range []struct {
+		name string
+		cfg  crosssession.Config
+		want []string
+	}{
+		{"Dev", crosssession.Dev(), []string{"session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; SameSite=Lax"}},
+		{"Domain", domain, []string{
+			"sid=; Path=/; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax",
+			"sid=; Path=/; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax; Partitioned",
+			"sid=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax",
+		}},
+	} {
+		a := newApp(t, tc.cfg)
+		a.POST("/logout", func(c *gin.Context) { _ = crosssession.Logout(c) })
+		got := serve(a, req("POST", "/logout")).Header().Values("Set-Cookie")
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: Set-Cookie\n%q\nwant\n%q", tc.name, got, tc.want)
 		}
 	}
 }
