@@ -218,114 +218,133 @@ type compiled struct {
 	trusted []netip.Prefix
 }
 
-// compile validates c and fills in defaults. It never stops at the first
-// problem.
-func (c Config) compile() (*compiled, error) {
-	var errs []error
-	add := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("crosssession: "+format, args...))
-	}
-	out := &compiled{cfg: c}
-	prod := c.Mode == Production
-	if c.Mode != Production && c.Mode != Development {
-		add("Mode %v is unknown; use Production or Development", c.Mode)
-	}
+// problems collects what is wrong with a Config; the package prefix is
+// added here, once.
+type problems []error
 
+func (p *problems) add(format string, args ...any) {
+	*p = append(*p, fmt.Errorf("crosssession: "+format, args...))
+}
+
+func (p *problems) addErr(err error) { *p = append(*p, fmt.Errorf("crosssession: %w", err)) }
+
+// compile validates c and fills in defaults. Each validator reports every
+// problem of its field: none stops at the first.
+func (c Config) compile() (*compiled, error) {
+	var p problems
+	out := &compiled{cfg: c}
+	c.checkMode(&p)
+	out.rules = c.compileOrigins(&p)
+	c.checkAPIOrigin(&p)
+	out.methods = compileList(c.AllowMethods, defaultMethods, "AllowMethods", methodProblem, &p)
+	out.headers = compileList(c.AllowHeaders, defaultHeaders, "AllowHeaders", allowHeaderProblem, &p)
+	compileList(c.ExposeHeaders, nil, "ExposeHeaders", exposeHeaderProblem, &p)
+	c.checkBypassPatterns(&p)
+	out.trusted = parseTrustedProxies(c.TrustedProxies, p.add)
+	out.maxAge = c.compilePreflightMaxAge(&p)
+	if !c.NoSession {
+		out.cookie = c.compileCookie(&p)
+		c.checkKeys(&p)
+	}
+	return out, errors.Join(p...)
+}
+
+func (c Config) checkMode(p *problems) {
+	if c.Mode != Production && c.Mode != Development {
+		p.add("Mode %v is unknown; use Production or Development", c.Mode)
+	}
+}
+
+func (c Config) compileOrigins(p *problems) []originRule {
 	if len(c.Origins) == 0 {
-		add("no Origins: list the front end's origins, e.g. crosssession.Prod(key, %q), or use crosssession.Dev() for localhost",
+		p.add("no Origins: list the front end's origins, e.g. crosssession.Prod(key, %q), or use crosssession.Dev() for localhost",
 			"https://app.example.com")
 	}
+	var rules []originRule
 	seen := make(map[string]bool, len(c.Origins))
 	for _, o := range c.Origins {
-		r, err := parseOrigin(o, prod)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		r, err := parseOrigin(o, c.Mode == Production)
+		switch {
+		case err != nil:
+			p.addErr(err)
+		case seen[o]:
+			p.add("origin %q is listed twice", o)
+		default:
+			seen[o] = true
+			rules = append(rules, r)
 		}
-		if seen[o] {
-			add("origin %q is listed twice", o)
-			continue
-		}
-		seen[o] = true
-		out.rules = append(out.rules, r)
 	}
+	return rules
+}
 
-	if c.APIOrigin != "" {
-		if r, err := parseOrigin(c.APIOrigin, false); err != nil {
-			add("APIOrigin: %s", strings.TrimPrefix(err.Error(), "crosssession: "))
-		} else if !r.Exact() {
-			add("APIOrigin %q is a pattern; give the API's one public origin", c.APIOrigin)
-		} else if r.Scheme == "http" && !isLoopbackHost(r.Host) && !c.NoSession && !c.Cookie.Insecure {
-			add("APIOrigin %q is plain http, where browsers refuse Secure cookies; serve the API over https", c.APIOrigin)
-		}
+func (c Config) checkAPIOrigin(p *problems) {
+	if c.APIOrigin == "" {
+		return
 	}
-
-	out.methods = c.AllowMethods
-	if out.methods == nil {
-		out.methods = defaultMethods
-	}
-	for _, m := range out.methods {
-		if msg := methodProblem(m); msg != "" {
-			add("AllowMethods contains %q, %s", m, msg)
-		}
-	}
-	out.headers = c.AllowHeaders
-	if out.headers == nil {
-		out.headers = defaultHeaders
-	}
-	for _, h := range out.headers {
-		if msg := allowHeaderProblem(h); msg != "" {
-			add("AllowHeaders contains %q, %s", h, msg)
-		}
-	}
-	for _, h := range c.ExposeHeaders {
-		if msg := exposeHeaderProblem(h); msg != "" {
-			add("ExposeHeaders contains %q, %s", h, msg)
-		}
-	}
-
-	c.checkBypassPatterns(add)
-	out.trusted = parseTrustedProxies(c.TrustedProxies, add)
-
-	out.maxAge = c.PreflightMaxAge
+	r, err := parseOrigin(c.APIOrigin, false)
 	switch {
-	case out.maxAge == 0:
-		out.maxAge = maxPreflightAge
-	case out.maxAge < time.Second:
-		add("PreflightMaxAge %v is under one second; leave it zero for the 2h default", c.PreflightMaxAge)
-	case out.maxAge > maxPreflightAge:
-		out.maxAge = maxPreflightAge // Chromium caps it here; the startup report says so
+	case err != nil:
+		p.add("APIOrigin: %w", err)
+	case !r.Exact() || !r.IsHTTP():
+		p.add("APIOrigin %q is not an http(s) origin; give the API's one public origin", c.APIOrigin)
+	case r.Scheme == "http" && !isLoopbackHost(r.Host) && !c.NoSession && !c.Cookie.Insecure:
+		p.add("APIOrigin %q is plain http, where browsers refuse Secure cookies; serve the API over https", c.APIOrigin)
 	}
+}
 
-	if !c.NoSession {
-		out.cookie = c.compileCookie(add)
-		if c.Store == nil {
-			if len(c.Keys) == 0 && prod {
-				add("Production needs a key to sign session cookies: crosssession.Prod(key, ...) with at least %d random bytes "+
-					"(e.g. from crypto/rand, kept in a secret store)", minKeyLen)
-			}
-			for i, k := range c.Keys {
-				if len(k) < minKeyLen {
-					add("Keys[%d] is %d bytes; a key must be at least %d random bytes", i, len(k), minKeyLen)
-				}
-			}
+// compileList returns list, or def when list is nil, reporting each entry
+// problem finds fault with.
+func compileList(list, def []string, field string, problem func(string) string, p *problems) []string {
+	if list == nil {
+		list = def
+	}
+	for _, v := range list {
+		if msg := problem(v); msg != "" {
+			p.add("%s contains %q, %s", field, v, msg)
 		}
 	}
-	return out, errors.Join(errs...)
+	return list
+}
+
+func (c Config) compilePreflightMaxAge(p *problems) time.Duration {
+	switch age := c.PreflightMaxAge; {
+	case age == 0:
+		return maxPreflightAge
+	case age < time.Second:
+		p.add("PreflightMaxAge %v is under one second; leave it zero for the 2h default", age)
+	case age > maxPreflightAge:
+		return maxPreflightAge // Chromium caps it here; the startup report says so
+	}
+	return c.PreflightMaxAge
+}
+
+func (c Config) checkKeys(p *problems) {
+	if c.Store != nil {
+		return
+	}
+	if len(c.Keys) == 0 && c.Mode == Production {
+		p.add("Production needs a key to sign session cookies: crosssession.Prod(key, ...) with at least %d random bytes "+
+			"(e.g. from crypto/rand, kept in a secret store)", minKeyLen)
+	}
+	for i, k := range c.Keys {
+		if len(k) < minKeyLen {
+			p.add("Keys[%d] is %d bytes; a key must be at least %d random bytes", i, len(k), minKeyLen)
+		}
+	}
 }
 
 // checkBypassPatterns reports every pattern of InsecureBypassPatterns that
 // CrossOriginProtection refuses (it panics, as ServeMux does).
-func (c Config) checkBypassPatterns(add func(string, ...any)) {
+func (c Config) checkBypassPatterns(p *problems) {
 	if len(c.InsecureBypassPatterns) > 0 && c.NoSession {
-		add("InsecureBypassPatterns is set on a policy without a session, which has no CSRF check to bypass; remove it")
+		p.add("InsecureBypassPatterns is set on a policy without a session, which has no CSRF check to bypass; remove it")
 		return
 	}
 	cop := http.NewCrossOriginProtection()
-	for i, p := range c.InsecureBypassPatterns {
-		if err := addBypassPattern(cop, p); err != nil {
-			add("InsecureBypassPatterns[%d] %q is refused (%v); the syntax is net/http.ServeMux's, e.g. %q",
-				i, p, err, "POST /auth/callback")
+	for i, pat := range c.InsecureBypassPatterns {
+		if err := addBypassPattern(cop, pat); err != nil {
+			p.add("InsecureBypassPatterns[%d] %q is refused (%v); the syntax is net/http.ServeMux's, e.g. %q",
+				i, pat, err, "POST /auth/callback")
 		}
 	}
 }
@@ -421,12 +440,26 @@ func isForbiddenRequestHeader(lower string) bool {
 	return false
 }
 
-func (c Config) compileCookie(add func(string, ...any)) Cookie {
-	k := c.Cookie
-	prod := c.Mode == Production
+// compileCookie fills in the cookie's defaults and checks it against the
+// rules browsers apply when they store it (RFC 6265bis; prefixes matched
+// case-insensitively, as browsers do).
+func (c Config) compileCookie(p *problems) Cookie {
+	k := c.Cookie.withDefaults(c.Mode)
+	name := fmt.Sprintf("cookie %q", k.Name)
+	hc := http.Cookie{Name: k.Name, Value: "v", Path: k.Path, Domain: k.Domain, Secure: !k.Insecure}
+	if err := hc.Valid(); err != nil && !strings.Contains(err.Error(), "Partitioned") {
+		p.add("%s is not a valid cookie (%v)", name, err)
+	}
+	k.checkPrefix(name, p)
+	k.checkDomain(p)
+	k.checkAttributes(name, c.Mode, p)
+	return k
+}
+
+func (k Cookie) withDefaults(mode Mode) Cookie {
 	if k.Name == "" {
 		k.Name = "session"
-		if prod {
+		if mode == Production {
 			k.Name = "__Host-session"
 		}
 	}
@@ -439,65 +472,65 @@ func (c Config) compileCookie(add func(string, ...any)) Cookie {
 	if k.SameSite == 0 {
 		k.SameSite = http.SameSiteLaxMode
 	}
-	name := fmt.Sprintf("cookie %q", k.Name)
-	hc := http.Cookie{Name: k.Name, Value: "v", Path: k.Path, Domain: k.Domain, Secure: !k.Insecure}
-	if err := hc.Valid(); err != nil && !strings.Contains(err.Error(), "Partitioned") {
-		add("%s is not a valid cookie (%v)", name, err)
-	}
-	lower := strings.ToLower(k.Name)
-	switch {
+	return k
+}
+
+func (k Cookie) checkPrefix(name string, p *problems) {
+	switch lower := strings.ToLower(k.Name); {
 	case strings.HasPrefix(lower, "__host-"):
 		if k.Insecure {
-			add("%s has the __Host- prefix, which browsers accept only with Secure; drop Insecure or rename the cookie", name)
+			p.add("%s has the __Host- prefix, which browsers accept only with Secure; drop Insecure or rename the cookie", name)
 		}
 		if k.Domain != "" {
-			add("%s has the __Host- prefix, which forbids a Domain (got %q); remove Domain or rename the cookie", name, k.Domain)
+			p.add("%s has the __Host- prefix, which forbids a Domain (got %q); remove Domain or rename the cookie", name, k.Domain)
 		}
 		if k.Path != "/" {
-			add("%s has the __Host- prefix, which requires Path \"/\" (got %q)", name, k.Path)
+			p.add("%s has the __Host- prefix, which requires Path \"/\" (got %q)", name, k.Path)
 		}
-	case strings.HasPrefix(lower, "__secure-"):
-		if k.Insecure {
-			add("%s has the __Secure- prefix, which browsers accept only with Secure; drop Insecure or rename the cookie", name)
+	case strings.HasPrefix(lower, "__secure-") && k.Insecure:
+		p.add("%s has the __Secure- prefix, which browsers accept only with Secure; drop Insecure or rename the cookie", name)
+	}
+}
+
+func (k Cookie) checkDomain(p *problems) {
+	switch d := k.Domain; {
+	case d == "":
+	case strings.HasPrefix(d, "."):
+		p.add("Cookie.Domain %q has a leading dot; write %q (subdomains are included either way)", d, d[1:])
+	case d != strings.ToLower(d):
+		p.add("Cookie.Domain %q has uppercase letters; write %q", d, strings.ToLower(d))
+	default:
+		if ps, _ := publicsuffix.PublicSuffix(d); ps == d {
+			p.add("Cookie.Domain %q is a public suffix, so browsers refuse the cookie; use your own domain or leave Domain empty", d)
 		}
 	}
-	if k.Domain != "" {
-		d := k.Domain
-		switch {
-		case strings.HasPrefix(d, "."):
-			add("Cookie.Domain %q has a leading dot; write %q (subdomains are included either way)", d, d[1:])
-		case d != strings.ToLower(d):
-			add("Cookie.Domain %q has uppercase letters; write %q", d, strings.ToLower(d))
-		default:
-			if ps, _ := publicsuffix.PublicSuffix(d); ps == d {
-				add("Cookie.Domain %q is a public suffix, so browsers refuse the cookie; use your own domain or leave Domain empty", d)
-			}
-		}
-	}
+}
+
+// checkAttributes checks MaxAge, SameSite, Partitioned and Secure.
+func (k Cookie) checkAttributes(name string, mode Mode, p *problems) {
 	if k.MaxAge < 0 {
-		add("Cookie.MaxAge %v is negative; to end a session, clear it in a handler", k.MaxAge)
+		p.add("Cookie.MaxAge %v is negative; to end a session, clear it in a handler", k.MaxAge)
 	} else if k.MaxAge < time.Second {
-		add("Cookie.MaxAge %v is under one second", k.MaxAge)
+		p.add("Cookie.MaxAge %v is under one second", k.MaxAge)
 	}
 	switch k.SameSite {
 	case http.SameSiteLaxMode, http.SameSiteStrictMode:
 	case http.SameSiteNoneMode:
 		if k.Insecure {
-			add("%s is SameSite=None without Secure, which browsers refuse; drop Insecure, or use SameSite=Lax "+
+			p.add("%s is SameSite=None without Secure, which browsers refuse; drop Insecure, or use SameSite=Lax "+
 				"when the front end and the API are same-site (localhost:3000 → localhost:3001)", name)
 		}
 	case http.SameSiteDefaultMode:
-		add("%s has SameSite=Default, which Chrome reads as Lax and Firefox as None; choose Lax, Strict or None", name)
+		p.add("%s has SameSite=Default, which Chrome reads as Lax and Firefox as None; choose Lax, Strict or None", name)
 	default:
-		add("%s has unknown SameSite value %d", name, k.SameSite)
+		p.add("%s has unknown SameSite value %d", name, k.SameSite)
 	}
 	if k.Partitioned && k.Insecure {
-		add("%s is Partitioned without Secure, which browsers refuse; drop Insecure or Partitioned", name)
+		p.add("%s is Partitioned without Secure, which browsers refuse; drop Insecure or Partitioned", name)
 	}
-	if k.Insecure && prod {
-		add("%s is Insecure in Production; session cookies must be Secure (browsers accept Secure on http://localhost too)", name)
+	if k.Insecure && mode == Production {
+		p.add("%s is Insecure in Production; session cookies must be Secure (browsers accept Secure on http://localhost too)", name)
 	}
-	return k
 }
 
 // hasCookiePrefix reports whether name starts with __Host- or __Secure-,

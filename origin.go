@@ -1,8 +1,6 @@
 package crosssession
 
 import (
-	"fmt"
-
 	"github.com/crosssession/crosssession/internal/origin"
 )
 
@@ -13,13 +11,14 @@ import (
 // An originRule is one parsed entry of Config.Origins (see origin.Rule).
 type originRule = origin.Rule
 
-// parseOrigin parses one configured origin. Its errors name the value and,
-// where a fix is obvious, suggest it. production applies the extra
+// parseOrigin parses one configured origin. Its errors (*origin.Error,
+// without the package prefix) name the value and, where a fix is obvious,
+// suggest it. production applies the extra
 // Production rule: plain http only for loopback hosts.
 func parseOrigin(s string, production bool) (originRule, error) {
 	r, err := origin.Parse(s)
 	if err != nil {
-		return r, fmt.Errorf("crosssession: %w", err)
+		return r, err
 	}
 	if production && r.Scheme == "http" && !isLoopbackHost(r.Host) {
 		fix := r
@@ -27,9 +26,9 @@ func parseOrigin(s string, production bool) (originRule, error) {
 		if fix.Port == "443" {
 			fix.Port = ""
 		}
-		return originRule{}, fmt.Errorf("crosssession: %w", &origin.Error{Value: s, Suggestion: fix.String(),
+		return originRule{}, &origin.Error{Value: s, Suggestion: fix.String(),
 			Reason: "uses plain http, which Production allows only for loopback hosts (cookies and tokens would " +
-				"cross the network in clear text; use Mode Development for a plain-http test host)"})
+				"cross the network in clear text; use Mode Development for a plain-http test host)"}
 	}
 	return r, nil
 }

@@ -48,13 +48,13 @@ func TestParseOriginMessagesHaveOnePrefix(t *testing.T) {
 		{"http://127.1:3999", `crosssession: origin "http://127.1:3999" has host "127.1", which browsers read as the IPv4 address 127.0.0.1`},
 		{"http://app.example.com", `crosssession: origin "http://app.example.com" uses plain http`},
 	} {
-		_, err := parseOrigin(tc.in, true)
+		err := Prod(make([]byte, 32), tc.in).Validate()
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Count(err.Error(), "crosssession: ") != 1 {
-			t.Errorf("parseOrigin(%q) error:\n  %v\nwant it to start with:\n  %s", tc.in, err, tc.want)
+			t.Errorf("Validate with origin %q:\n  %v\nwant it to start with:\n  %s", tc.in, err, tc.want)
 		}
 		var e *origin.Error
 		if !errors.As(err, &e) || e.Value != tc.in {
-			t.Errorf("parseOrigin(%q) error %v does not wrap an *origin.Error for the value", tc.in, err)
+			t.Errorf("origin %q: error %v does not wrap an *origin.Error for the value", tc.in, err)
 		}
 	}
 }
