@@ -285,7 +285,9 @@ func (c Config) checkAPIOrigin(p *problems) {
 	switch {
 	case err != nil:
 		p.add("APIOrigin: %w", err)
-	case !r.Exact() || !r.IsHTTP():
+	case !r.Exact():
+		p.add("APIOrigin %q is a pattern; give the API's one public origin", c.APIOrigin)
+	case !r.IsHTTP():
 		p.add("APIOrigin %q is not an http(s) origin; give the API's one public origin", c.APIOrigin)
 	case r.Scheme == "http" && !isLoopbackHost(r.Host) && !c.NoSession && !c.Cookie.Insecure:
 		p.add("APIOrigin %q is plain http, where browsers refuse Secure cookies; serve the API over https", c.APIOrigin)
