@@ -90,7 +90,7 @@ type middleware struct {
 	methods, headers, maxAge string
 	methodList, headerList   []string // the same, to diagnose preflights
 	expose                   string   // "" when none
-	forbidden                []byte
+	onError                  func(c *gin.Context, status int, err error)
 }
 
 func mustCompile(cfg Config) *middleware {
@@ -121,7 +121,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		headers:     strings.Join(cc.headers, ", "),
 		maxAge:      strconv.Itoa(int(cc.maxAge.Seconds())),
 		expose:      strings.Join(cfg.ExposeHeaders, ", "),
-		forbidden:   []byte("crosssession: cross-origin request refused: the Origin is not allowed to change state here\n"),
+		onError:     cfg.ErrorHandler,
 	}
 	if m.credentials {
 		// CrossOriginProtection knows exact origins only; patterns are
@@ -178,7 +178,10 @@ const (
 	hDebug          = "X-Crosssession-Debug"
 )
 
-const contentTypeText = "text/plain; charset=utf-8"
+const (
+	contentTypeText = "text/plain; charset=utf-8"
+	contentTypeJSON = "application/json; charset=utf-8"
+)
 
 // action is what the middleware does with a request.
 type action uint8
@@ -340,7 +343,7 @@ func (m *middleware) serve(c *gin.Context) {
 	}
 	if d.action == actForbid {
 		c.Abort()
-		c.Data(http.StatusForbidden, contentTypeText, m.forbidden)
+		m.writeError(c, http.StatusForbidden, newError(ErrCrossOrigin, d.csrf, "the Origin is not allowed to change state here"))
 		return
 	}
 	if m.sess == nil {

@@ -3,6 +3,9 @@ package crosssession
 import (
 	"errors"
 	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
 )
 
 // Errors returned by [Login], [Logout] and the session's Save, for
@@ -30,6 +33,11 @@ var (
 	// ErrUnencodable: a session value cannot be encoded (a type not
 	// registered with gob.Register).
 	ErrUnencodable = errors.New("crosssession: session value cannot be encoded")
+
+	// ErrCrossOrigin: an unsafe request (POST, PUT, PATCH, DELETE) from a
+	// cross-origin page that is not allowed was refused with 403 (CSRF).
+	// Only Config.ErrorHandler sees it.
+	ErrCrossOrigin = errors.New("crosssession: cross-origin request refused")
 
 	// ErrStoreUnavailable: the session store (Config.Store, e.g. Redis)
 	// failed to load, save or delete a session.
@@ -68,4 +76,22 @@ func detail(err error) string {
 		return e.detail
 	}
 	return err.Error()
+}
+
+// writeError writes the body of an error response crosssession answers by
+// itself, with Config.ErrorHandler or the default: a line of text for 403,
+// a JSON object for 500 and 503.
+func (m *middleware) writeError(c *gin.Context, status int, err error) {
+	if m.onError != nil {
+		m.onError(c, status, err)
+		return
+	}
+	switch status {
+	case http.StatusForbidden:
+		c.Data(status, contentTypeText, []byte(err.Error()+"\n"))
+	case http.StatusServiceUnavailable:
+		c.Data(status, contentTypeJSON, []byte(`{"error":"session store unavailable"}`))
+	default:
+		c.Data(status, contentTypeJSON, []byte(`{"error":"session could not be saved"}`))
+	}
 }

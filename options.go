@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/publicsuffix"
 )
@@ -121,6 +122,16 @@ type Config struct {
 	// them from no one. A value that is not an address or range is an
 	// error.
 	TrustedProxies []string
+
+	// ErrorHandler writes the body of the error responses crosssession
+	// answers by itself: 403 for a refused cross-origin request (err wraps
+	// ErrCrossOrigin), 500 for a session that cannot be saved
+	// (ErrCookieTooLarge, ErrUnencodable) and 503 for a store outage
+	// (ErrStoreUnavailable). The status, the CORS and Vary headers, and for
+	// 500 and 503 Cache-Control: no-store (and Retry-After on 503) are set
+	// before it runs; it writes the body, e.g. c.JSON(status, problem(err)).
+	// nil writes a line of text for 403 and {"error": ...} for 500 and 503.
+	ErrorHandler func(c *gin.Context, status int, err error)
 
 	// DebugHeader sends request diagnostics in the X-Crosssession-Debug
 	// response header in Production too. Development always sends them.

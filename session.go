@@ -600,12 +600,12 @@ func (s *reqSession) commit() {
 		switch {
 		case errors.Is(err, ErrStoreUnavailable):
 			s.fail(http.StatusServiceUnavailable, reasonStoreUnavailable,
-				"the session store failed, so the request was answered with 503: "+msg)
+				"the session store failed, so the request was answered with 503: "+msg, err)
 		case errors.Is(err, ErrCookieTooLarge):
-			s.fail(http.StatusInternalServerError, "", msg) // diagnosed where it was found
+			s.fail(http.StatusInternalServerError, "", msg, err) // diagnosed where it was found
 		default:
 			s.fail(http.StatusInternalServerError, reasonUnencodable, "the session was not saved, so the "+
-				"request was answered with 500: "+msg)
+				"request was answered with 500: "+msg, err)
 		}
 		return
 	}
@@ -682,9 +682,9 @@ func splitDirectives(v string) []string {
 	return ds
 }
 
-// fail replaces the response with a JSON error, unless it is already on
-// its way, and reports code (if any).
-func (s *reqSession) fail(status int, code, msg string) {
+// fail replaces the response with an error (Config.ErrorHandler's body),
+// unless it is already on its way, and reports code (if any).
+func (s *reqSession) fail(status int, code, msg string, err error) {
 	s.failed = true
 	if code != "" {
 		s.cfg.m.diagnose(s.c, code, s.origin, msg)
@@ -700,17 +700,18 @@ func (s *reqSession) fail(status int, code, msg string) {
 			delete(h, k)
 		}
 	}
-	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	if status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "5")
 	}
 	s.inner.WriteHeader(status)
-	body := `{"error":"session could not be saved"}`
-	if status == http.StatusServiceUnavailable {
-		body = `{"error":"session store unavailable"}`
-	}
-	s.inner.WriteString(body)
+	// The handler writes through the real writer: this one's Write would
+	// commit again and drop the body.
+	c := s.c
+	w := c.Writer
+	c.Writer = s.inner
+	s.cfg.m.writeError(c, status, err)
+	c.Writer = w
 }
 
 // sessionWriter commits the session before anything reaches the client,
