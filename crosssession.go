@@ -232,23 +232,7 @@ func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath str
 	return d
 }
 
-var (
-	errMultipleOrigins = errors.New("more than one Origin header")
-	errSharedCookie    = errors.New("an enclosing policy refuses this origin and this policy reads that policy's session cookie")
-)
-
-// refusedKey holds, in the gin context, the session policies that refused
-// a request and deferred to a later Group ([]*sessionConfig), outermost
-// first. Every one of them stays in force for a policy that shares its
-// cookie, however deep the nesting.
-const refusedKey = "github.com/crosssession/crosssession/refused"
-
-// refusedBy returns the session policies that refused c's request so far.
-func refusedBy(c *gin.Context) []*sessionConfig {
-	v, _ := c.Get(refusedKey)
-	r, _ := v.([]*sessionConfig)
-	return r
-}
+var errMultipleOrigins = errors.New("more than one Origin header")
 
 // asBrowserSent returns r with the host the browser used (browserView)
 // when CrossOriginProtection will compare it with Origin: without
@@ -312,30 +296,16 @@ func (m *middleware) serve(c *gin.Context) {
 	} else {
 		addVary(h, vOrigin)
 	}
-	switch d.action {
-	case actDefer:
-		c.Next()
+	if d.action == actForbid || d.action == actNext && m.sess != nil && d.origin != "" && !isSafe(c.Request.Method) {
+		var record bool
+		d, record = stack(d, m.sess, !isSafe(c.Request.Method), d.action == actForbid && m.defersTo(c), refusedBy(c))
+		if record {
+			c.Set(refusedKey, append(refusedBy(c), m.sess))
+		}
+	}
+	if d.action == actDefer {
+		c.Next() // untouched: a later policy decides
 		return
-	case actForbid:
-		if m.defersTo(c) {
-			// A session Group later in this route's chain decides the CORS
-			// headers, the CSRF check and the session: pass the request on
-			// untouched. If that group uses this policy's cookie, it would
-			// read this policy's session, so it must refuse too (see below).
-			if m.sess != nil {
-				c.Set(refusedKey, append(refusedBy(c), m.sess))
-			}
-			c.Next()
-			return
-		}
-	case actNext:
-		// Outer policies refused this request and deferred to this Group;
-		// if one of them uses this policy's cookie, the session is that
-		// policy's too, so its refusal stands.
-		if m.sess != nil && d.origin != "" && !isSafe(c.Request.Method) &&
-			slices.ContainsFunc(refusedBy(c), m.sess.shares) {
-			d.action, d.csrf, d.allow = actForbid, errSharedCookie, false
-		}
 	}
 	m.writeCORS(h, d, vals, false, fresh)
 	if !d.allow && d.origin != "" || d.action == actForbid {
