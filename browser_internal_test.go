@@ -128,3 +128,43 @@ func TestCookieVerdictFollowsMeasurements(t *testing.T) {
 		}
 	}
 }
+
+// TestSameOrigin: the check that keeps a same-origin request (browsers
+// send Origin on same-origin POSTs) out of the origin-not-allowed report.
+func TestSameOrigin(t *testing.T) {
+	for _, tt := range []struct {
+		origin, host, proto, fetchSite string
+		tls, want                      bool
+	}{
+		{origin: "https://api.example.com", host: "api.example.com", tls: true, want: true},
+		{origin: "http://api.example.com", host: "api.example.com", want: true},
+		{origin: "http://api.example.com", host: "api.example.com", tls: true, want: false},
+		{origin: "https://api.example.com", host: "api.example.com", want: false},
+		{origin: "https://api.example.com", host: "api.example.com", proto: "HTTPS", want: true},
+		{origin: "https://api.example.com:8443", host: "api.example.com", tls: true, want: false},
+		{origin: "https://api.example.com", host: "api.example.com:8443", tls: true, want: false},
+		{origin: "https://evil.example.org", host: "api.example.com", tls: true, want: false},
+		{origin: "https://app.example.com", host: "internal:8080", fetchSite: "same-origin", want: true},
+		{origin: "https://app.example.com", host: "internal:8080", fetchSite: "same-site", want: false},
+		{origin: "null", host: "api.example.com", want: false},
+		{origin: "", host: "", want: false},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "http://"+tt.host+"/", nil)
+		r.Host = tt.host
+		if !tt.tls {
+			r.TLS = nil
+		} else {
+			r.TLS = &tls.ConnectionState{}
+		}
+		if tt.proto != "" {
+			r.Header.Set("X-Forwarded-Proto", tt.proto)
+		}
+		if tt.fetchSite != "" {
+			r.Header.Set("Sec-Fetch-Site", tt.fetchSite)
+		}
+		if got := (&middleware{}).sameOrigin(r, tt.origin); got != tt.want {
+			t.Errorf("sameOrigin(%q) on host %q (tls %v, proto %q, fetch-site %q) = %v, want %v",
+				tt.origin, tt.host, tt.tls, tt.proto, tt.fetchSite, got, tt.want)
+		}
+	}
+}

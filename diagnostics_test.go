@@ -5,56 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/crosssession/crosssession"
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 )
-
-// logBuffer is a slog JSON handler target that tests can read while
-// handlers write to it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// lines returns the log records whose "reason" is code.
-func (l *logBuffer) lines(code string) []map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	for line := range strings.SplitSeq(l.b.String(), "\n") {
-		var rec map[string]any
-		if json.Unmarshal([]byte(line), &rec) == nil && rec["reason"] == code {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func withLog(cfg crosssession.Config) (crosssession.Config, *logBuffer) {
-	lb := &logBuffer{}
-	cfg.Logger = slog.New(slog.NewJSONHandler(lb, nil))
-	return cfg, lb
-}
 
 type unregistered struct{ N int }
 
@@ -594,5 +555,79 @@ func TestWarnsWhenRegisteredAfterOtherMiddleware(t *testing.T) {
 	crosssession.Group(ok, "/g", prodCfg())
 	if strings.Contains(logs.String(), topic) {
 		t.Errorf("crosssession first: warned:\n%s", logs)
+	}
+}
+
+// Hostile Origins and cookies cost a bounded amount, whatever their size
+// and the number of configured origins.
+func TestHostileInputCostIsBounded(t *testing.T) {
+	origins := []string{"https://app.example.com"}
+	for i := range 199 {
+		origins = append(origins, fmt.Sprintf("https://app%d.example.com", i))
+	}
+	for _, mode := range []crosssession.Mode{crosssession.Production, crosssession.Development} {
+		cfg, _ := withLog(prodCfg(origins...))
+		cfg.Mode = mode
+		cfg.Cookie.Insecure = false
+		a := newApp(t, cfg)
+		huge := "https://" + strings.Repeat("a", 100_000) + ".example.net"
+		small := testing.AllocsPerRun(20, func() { serve(a, req("GET", "/plain", "Origin", "https://evil.test")) })
+		big := testing.AllocsPerRun(20, func() { serve(a, req("GET", "/plain", "Origin", huge)) })
+		// A clipped copy of the Origin in the message and the log costs a
+		// few allocations of bounded size; nothing may grow with the size.
+		if big > small+8 {
+			t.Errorf("%v: a 100 KB Origin costs %v allocs per request against %v for a short one", mode, big, small)
+		}
+	}
+	// A cookie over the browsers' limit is refused before any decoding.
+	cfg, logs := withLog(prodCfg())
+	cfg.Keys = append(cfg.Keys, bytes.Repeat([]byte("2"), 32), bytes.Repeat([]byte("3"), 32))
+	a := newApp(t, cfg)
+	r := req("GET", "/me")
+	r.AddCookie(&http.Cookie{Name: "__Host-session", Value: strings.Repeat("A", 900_000)})
+	if w := serve(a, r); w.Code != 401 || !strings.Contains(logs.String(), "over the browsers' limit of 4096") {
+		t.Errorf("huge cookie: %d\n%s", w.Code, logs)
+	}
+}
+
+func TestDevLimiterIsBounded(t *testing.T) {
+	t.Parallel()
+	cfg, logs := withLog(crosssession.Dev("http://localhost:3000"))
+	a := newApp(t, cfg)
+	for i := range 3000 {
+		serve(a, req("GET", "/plain", "Origin", "https://h"+strings.Repeat("x", i%50)+"y"+string(rune('a'+i%26))+".test"+
+			strings.Repeat("z", i/100)))
+	}
+	// Keys are per site, and past the cap events share the reason's key:
+	// far fewer lines than events, and memory stays bounded.
+	if n := len(logs.lines("origin-not-allowed")); n > 1100 || n == 0 {
+		t.Errorf("%d lines for 3000 distinct origins", n)
+	}
+}
+
+// TestLimiterKeyReopensAcrossSynctestBubbles: a version of the diagnostics
+// limiter closed a key when it logged and relied on a time.AfterFunc timer
+// to reopen it. A timer created inside a testing/synctest bubble belongs to
+// that bubble and never fires once the bubble is over, so a middleware
+// shared by tests (a package-level router, one test of which uses synctest
+// to exercise session expiry with fake time) stopped logging that reason
+// (in Production: for every origin) for the rest of the process. The
+// limiter compares clock readings instead.
+func TestLimiterKeyReopensAcrossSynctestBubbles(t *testing.T) {
+	cfg, logs := withLog(crosssession.Dev("http://localhost:3000"))
+	a := newApp(t, cfg) // shared by both bubbles, like a package-level router
+	hit := func() { serve(a, req("GET", "/plain", "Origin", "http://127.0.0.1:3000")) }
+
+	synctest.Test(t, func(t *testing.T) { hit() }) // logged; key closed
+	if n := len(logs.lines("origin-not-allowed")); n != 1 {
+		t.Fatalf("first bubble: %d origin-not-allowed lines, want 1", n)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		time.Sleep(2 * time.Minute) // well past the one-minute interval
+		hit()
+	})
+	if n := len(logs.lines("origin-not-allowed")); n != 2 {
+		t.Errorf("after the interval in a second bubble: %d origin-not-allowed lines, want 2 "+
+			"(the key was closed by a timer of the first bubble, which never fires)", n)
 	}
 }

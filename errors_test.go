@@ -54,3 +54,24 @@ func TestErrorHandlerWritesTheBody(t *testing.T) {
 		t.Errorf("default 500: %d %q", w.Code, w.Body)
 	}
 }
+
+// The error response that replaces a handler's drops the handler's caching,
+// validator and encoding headers: they described a success.
+func TestErrorResponseDropsHandlerHeaders(t *testing.T) {
+	cfg := prodCfg(front)
+	cfg.Store = &flakyStore{failSave: true}
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	r.GET("/x", func(c *gin.Context) {
+		sessions.Default(c).Set("u", 1)
+		c.Header("Cache-Control", "public, max-age=86400")
+		c.Header("ETag", `"v1"`)
+		c.Header("Content-Encoding", "gzip")
+		c.Data(200, "application/octet-stream", []byte{0x1f, 0x8b, 8, 0})
+	})
+	w := serve(r, req("GET", "/x", "Origin", front))
+	h := w.Header()
+	if w.Code != 503 || h.Get("Cache-Control") != "no-store" || h.Get("ETag") != "" || h.Get("Content-Encoding") != "" {
+		t.Errorf("%d %q, headers Cache-Control=%q ETag=%q Content-Encoding=%q", w.Code, w.Body, h.Get("Cache-Control"), h.Get("ETag"), h.Get("Content-Encoding"))
+	}
+}

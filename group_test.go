@@ -3,8 +3,10 @@ package crosssession_test
 import (
 	"net/http"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -12,8 +14,6 @@ import (
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 )
-
-const front = "https://app.example.com"
 
 // hybridApp is the classic hybrid API: bearer tokens everywhere, a cookie
 // session only under /users/session.
@@ -49,11 +49,6 @@ func newHybrid(t testing.TB, methodNotAllowed bool, engineLevel bool) *hybridApp
 	})
 	a.DELETE("/api/notes/:id", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	return a
-}
-
-func preflight(path, origin, method string) *http.Request {
-	return req("OPTIONS", path, "Origin", origin, "Access-Control-Request-Method", method,
-		"Access-Control-Request-Headers", "content-type")
 }
 
 func TestGroupPreflights(t *testing.T) {
@@ -248,4 +243,114 @@ func TestGroupOwnOptionsRoutePanics(t *testing.T) {
 		}
 	}()
 	g.OPTIONS("/x", func(c *gin.Context) {})
+}
+
+func TestGroupLayouts(t *testing.T) {
+	t.Parallel()
+	const front = "https://app.example.com"
+	check := func(t *testing.T, r *gin.Engine, path string, creds bool) {
+		t.Helper()
+		w := serve(r, preflight(path, front, "POST"))
+		h := w.Header()
+		if w.Code != 204 || h.Get("Access-Control-Allow-Origin") != front || (h.Get("Access-Control-Allow-Credentials") == "true") != creds {
+			t.Errorf("preflight %s: %d %v, want 204 with credentials=%v", path, w.Code, h, creds)
+		}
+	}
+	t.Run("root group", func(t *testing.T) {
+		r := gin.New()
+		g := crosssession.Group(r, "/", prodCfg(front))
+		g.POST("/login", func(c *gin.Context) { c.Status(204) })
+		check(t, r, "/", true)
+		check(t, r, "/login", true)
+	})
+	for _, nested := range []bool{true, false} {
+		name := map[bool]string{true: "nested", false: "sibling"}[nested]
+		t.Run(name, func(t *testing.T) {
+			r := gin.New()
+			api := crosssession.Group(r, "/api", crosssession.Bearer(front))
+			api.GET("/notes", func(c *gin.Context) { c.String(200, "notes") })
+			var sess *gin.RouterGroup
+			if nested {
+				sess = crosssession.Group(api, "/session", prodCfg(front))
+			} else {
+				sess = crosssession.Group(r, "/api/session", prodCfg(front))
+			}
+			logins := 0
+			sess.POST("", func(c *gin.Context) {
+				logins++
+				sessions.Default(c).Set("user", "x")
+				c.Status(201)
+			})
+			check(t, r, "/api/notes", false)
+			check(t, r, "/api", false)
+			check(t, r, "/api/session", true)
+			check(t, r, "/api/session/x", true)
+			check(t, r, "/api/sessionx", false)
+			w := serve(r, req("POST", "/api/session", "Origin", front, "Sec-Fetch-Site", "same-site"))
+			if w.Code != 201 || w.Header().Get("Access-Control-Allow-Credentials") != "true" || len(w.Result().Cookies()) != 1 {
+				t.Errorf("POST /api/session: %d %v", w.Code, w.Header())
+			}
+			if w := serve(r, req("POST", "/api/session", "Origin", "https://evil.test", "Sec-Fetch-Site", "cross-site")); w.Code != 403 || logins != 1 {
+				t.Errorf("cross-site POST into the nested cookie group: %d, logins %d", w.Code, logins)
+			}
+		})
+	}
+	t.Run("inner group first panics with advice", func(t *testing.T) {
+		r := gin.New()
+		crosssession.Group(r, "/api/session", prodCfg(front))
+		defer func() {
+			if p := recover(); p == nil || !strings.Contains(p.(string), `create this Group before the Group "/api/session" inside it`) {
+				t.Errorf("panic %v", p)
+			}
+		}()
+		crosssession.Group(r, "/api", crosssession.Bearer(front))
+	})
+	t.Run("own catch-all OPTIONS route panics with advice", func(t *testing.T) {
+		r := gin.New()
+		r.OPTIONS("/*any", func(c *gin.Context) {})
+		defer func() {
+			if p := recover(); p == nil || !strings.Contains(p.(string), "remove your own OPTIONS routes") {
+				t.Errorf("panic %v", p)
+			}
+		}()
+		crosssession.Group(r, "/api", prodCfg(front))
+	})
+}
+
+func TestGroupsOnSeparateEnginesConcurrently(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := gin.New()
+			api := crosssession.Group(r, "/api", crosssession.Bearer(front))
+			crosssession.Group(api, "/s", prodCfg(front))
+			runtime.GC()
+			crosssession.Group(r, "/api/t", prodCfg(front))
+			w := serve(r, preflight("/api/s/x", front, "POST"))
+			if w.Header().Get("Access-Control-Allow-Credentials") != "true" {
+				t.Errorf("%v", w.Header())
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// A nested Group whose base has a path parameter answers the preflights of
+// its paths with its own policy, not the enclosing one's.
+func TestNestedGroupWithParamBaseAnswersPreflights(t *testing.T) {
+	const partner = "https://partner.example.net"
+	r := gin.New()
+	api := crosssession.Group(r, "/t/:tenant", prodCfg(front))
+	sub := crosssession.Group(api, "/partner", crosssession.Bearer(partner))
+	sub.POST("/orders", func(c *gin.Context) { c.Status(201) })
+	w := serve(r, preflight("/t/acme/partner/orders", partner, "POST"))
+	if w.Header().Get("Access-Control-Allow-Origin") != partner {
+		t.Errorf("listed origin %s: preflight headers %v", partner, w.Header())
+	}
+	w = serve(r, preflight("/t/acme/partner/orders", front, "POST"))
+	if got := w.Header().Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("origin %s not listed by the sub group got ACAO %q, credentials %q", front, got, w.Header().Get("Access-Control-Allow-Credentials"))
+	}
 }

@@ -1,8 +1,11 @@
 package crosssession_test
 
 import (
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crosssession/crosssession"
 )
@@ -132,6 +135,103 @@ func TestAppOriginsInEveryPolicy(t *testing.T) {
 		w := serve(a, req("GET", "/plain", "Origin", "capacitor://localhost"))
 		if w.Header().Get("Access-Control-Allow-Origin") != "capacitor://localhost" {
 			t.Errorf("%s: %v", name, w.Header())
+		}
+	}
+}
+
+func TestValidateBadConfigs(t *testing.T) {
+	t.Parallel()
+	short := []byte("too short")
+	with := func(f func(*crosssession.Config)) crosssession.Config {
+		c := prodCfg()
+		f(&c)
+		return c
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  crosssession.Config
+		want string
+	}{
+		{"zero Config", crosssession.Config{}, "no Origins"},
+		{"Prod without origins", crosssession.Prod(testKey), "no Origins"},
+		{"Prod nil key", crosssession.Prod(nil, "https://app.example.com"), "Keys[0] is 0 bytes; a key must be at least 32 random bytes"},
+		{"Prod short key", crosssession.Prod(short, "https://app.example.com"), "Keys[0] is 9 bytes"},
+		{"old key short", with(func(c *crosssession.Config) { c.Keys = append(c.Keys, short) }), "Keys[1] is 9 bytes"},
+		{"Prod no keys", with(func(c *crosssession.Config) { c.Keys = nil }), "Production needs a key"},
+		{"star", prodCfg("*"), `origin "*" allows every site`},
+		{"null", prodCfg("null"), `origin "null"`},
+		{"trailing slash", prodCfg("https://app.example.com/"), `did you mean "https://app.example.com"?`},
+		{"no scheme", prodCfg("app.example.com"), `origin "app.example.com" has no scheme`},
+		{"public suffix wildcard", prodCfg("https://*.vercel.app"), `public suffix "vercel.app"`},
+		{"Prod plain http", prodCfg("http://app.example.com"), "plain http, which Production allows only for loopback"},
+		{"duplicate", prodCfg("https://a.example.com", "https://a.example.com"), "listed twice"},
+		{"None without Secure", with(func(c *crosssession.Config) {
+			c.Mode, c.Cookie.Name, c.Cookie.Insecure, c.Cookie.Partitioned = crosssession.Development, "sid", true, false
+		}),
+			`cookie "sid" is SameSite=None without Secure`},
+		{"Partitioned without Secure", with(func(c *crosssession.Config) {
+			c.Mode, c.Cookie.Name, c.Cookie.Insecure, c.Cookie.SameSite = crosssession.Development, "sid", true, http.SameSiteLaxMode
+		}), "Partitioned without Secure"},
+		{"__Host- with Domain", with(func(c *crosssession.Config) { c.Cookie.Domain = "example.com" }), "__Host- prefix, which forbids a Domain"},
+		{"__Host- with Path", with(func(c *crosssession.Config) { c.Cookie.Path = "/api" }), `__Host- prefix, which requires Path "/"`},
+		{"__host- lowercase without Secure", with(func(c *crosssession.Config) {
+			c.Mode, c.Cookie = crosssession.Development, crosssession.Cookie{Name: "__host-sid", Insecure: true}
+		}), "__Host- prefix, which browsers accept only with Secure"},
+		{"__Secure- without Secure", with(func(c *crosssession.Config) {
+			c.Mode, c.Cookie = crosssession.Development, crosssession.Cookie{Name: "__SECURE-sid", Insecure: true}
+		}), "__Secure- prefix, which browsers accept only with Secure"},
+		{"Domain public suffix", with(func(c *crosssession.Config) { c.Cookie.Name, c.Cookie.Domain = "sid", "vercel.app" }), `Cookie.Domain "vercel.app" is a public suffix`},
+		{"Domain leading dot", with(func(c *crosssession.Config) { c.Cookie.Name, c.Cookie.Domain = "sid", ".example.com" }), `write "example.com"`},
+		{"Insecure in Production", with(func(c *crosssession.Config) { c.Cookie = crosssession.Cookie{Name: "sid", Insecure: true} }), "Insecure in Production"},
+		{"SameSite default", with(func(c *crosssession.Config) { c.Cookie.SameSite = http.SameSiteDefaultMode }), "SameSite=Default"},
+		{"bad cookie name", with(func(c *crosssession.Config) { c.Cookie.Name = "bad name" }), `cookie "bad name" is not a valid cookie`},
+		{"negative MaxAge", with(func(c *crosssession.Config) { c.Cookie.MaxAge = -time.Second }), "is negative"},
+		{"star method", with(func(c *crosssession.Config) { c.AllowMethods = []string{"*"} }), "method named *"},
+		{"lowercase normalized method", with(func(c *crosssession.Config) { c.AllowMethods = []string{"delete"} }), `uppercases delete to "DELETE"`},
+		{"forbidden method", with(func(c *crosssession.Config) { c.AllowMethods = []string{"TRACE"} }), "forbidden method"},
+		{"star header", with(func(c *crosssession.Config) { c.AllowHeaders = []string{"*"} }), "header named *"},
+		{"bad expose header", with(func(c *crosssession.Config) { c.ExposeHeaders = []string{"X Total"} }), `"X Total", which is not a header name`},
+		{"tiny preflight max age", with(func(c *crosssession.Config) { c.PreflightMaxAge = time.Millisecond }), "under one second"},
+		{"unknown mode", with(func(c *crosssession.Config) { c.Mode = 7 }), "Mode Mode(7) is unknown"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.cfg.Validate()
+			if err == nil {
+				t.Fatalf("Validate() = nil, want an error containing %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate() =\n%v\nwant it to contain %q", err, tc.want)
+			}
+			for line := range strings.SplitSeq(err.Error(), "\n") {
+				if !strings.HasPrefix(line, "crosssession: ") {
+					t.Errorf("error line %q lacks the crosssession: prefix", line)
+				}
+			}
+			defer func() {
+				p := recover()
+				perr, ok := p.(error)
+				if !ok || perr.Error() != err.Error() {
+					t.Errorf("New panicked with %v, want Validate's error", p)
+				}
+			}()
+			crosssession.New(tc.cfg)
+		})
+	}
+}
+
+func TestValidateListsEveryProblem(t *testing.T) {
+	t.Parallel()
+	cfg := crosssession.Prod([]byte("short"), "*", "https://app.example.com/", "http://api.example.com")
+	cfg.Cookie.Domain = "example.com"
+	err := cfg.Validate()
+	var joined interface{ Unwrap() []error }
+	if !errors.As(err, &joined) || len(joined.Unwrap()) != 5 {
+		t.Fatalf("Validate() =\n%v\nwant 5 joined problems", err)
+	}
+	for _, cfg := range []crosssession.Config{crosssession.Dev(), crosssession.Dev("http://localhost:5173"), prodCfg(), crosssession.Bearer("https://app.example.com")} {
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("preset %+v: Validate() = %v", cfg.Origins, err)
 		}
 	}
 }

@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -15,7 +20,6 @@ import (
 	"github.com/gin-contrib/sessions"
 	gincookie "github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
-	gsessions "github.com/gorilla/sessions"
 )
 
 // http.ResponseController reaches the real writer through Unwrap, and a
@@ -226,28 +230,7 @@ func TestSaveErrorsAreErrors(t *testing.T) {
 	}
 }
 
-// flakyStore is a session store that fails like a Redis that went away.
-type flakyStore struct{ failLoad, failSave bool }
-
 var errConnRefused = errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
-
-func (f *flakyStore) Get(r *http.Request, name string) (*gsessions.Session, error) {
-	return f.New(r, name)
-}
-func (f *flakyStore) New(r *http.Request, name string) (*gsessions.Session, error) {
-	s := gsessions.NewSession(f, name)
-	if f.failLoad {
-		return s, errConnRefused
-	}
-	return s, nil
-}
-func (f *flakyStore) Save(*http.Request, http.ResponseWriter, *gsessions.Session) error {
-	if f.failSave {
-		return errConnRefused
-	}
-	return nil
-}
-func (f *flakyStore) Options(sessions.Options) {}
 
 func TestStoreFailureGives503(t *testing.T) {
 	t.Parallel()
@@ -385,11 +368,6 @@ func TestLateLoginChangesNothing(t *testing.T) {
 	}
 }
 
-func withCookie(r *http.Request, c *http.Cookie) *http.Request {
-	r.AddCookie(c)
-	return r
-}
-
 // TestEveryCookieOfTheNameIsTried: browsers send every cookie of a name
 // that matches, oldest first (a sibling service's Domain cookie, a leftover
 // of an earlier configuration). The one that verifies is used, in either
@@ -447,16 +425,6 @@ func TestEveryCookieOfTheNameIsTried(t *testing.T) {
 			t.Errorf("store, cookies %s then %s: %d", order[0].Value, order[1].Value, w.Code)
 		}
 	}
-}
-
-// loginAs logs in as user and returns the session cookie.
-func loginAs(t *testing.T, a http.Handler, user string) *http.Cookie {
-	t.Helper()
-	cks := serve(a, req("POST", "/login?user="+user)).Result().Cookies()
-	if len(cks) != 1 {
-		t.Fatalf("login as %s: %d cookies", user, len(cks))
-	}
-	return cks[0]
 }
 
 // TestMovingFromGinContribCookieStore: an app that ran
@@ -601,4 +569,373 @@ func TestLogoutExpiresEveryVariant(t *testing.T) {
 			t.Errorf("%s: Set-Cookie\n%q\nwant\n%q", tc.name, got, tc.want)
 		}
 	}
+}
+
+func TestCookieAttributes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		cfg       crosssession.Config
+		origin    string
+		wantParts []string
+		notParts  []string
+	}{
+		{"Dev", crosssession.Dev(), "http://localhost:3000",
+			[]string{"session=", "Path=/", "Max-Age=604800", "HttpOnly", "SameSite=Lax"},
+			[]string{"Secure", "Partitioned", "Domain"}},
+		{"Prod", prodCfg(), "https://app.example.com",
+			[]string{"__Host-session=", "Path=/", "Max-Age=604800", "HttpOnly", "Secure", "SameSite=None", "Partitioned"},
+			[]string{"Domain"}},
+		{"Prod same-site Lax", func() crosssession.Config {
+			c := prodCfg()
+			c.Cookie.SameSite, c.Cookie.Partitioned, c.Cookie.MaxAge = http.SameSiteLaxMode, false, time.Hour
+			return c
+		}(), "https://app.example.com",
+			[]string{"__Host-session=", "Max-Age=3600", "Secure", "SameSite=Lax"},
+			[]string{"Partitioned", "SameSite=None"}},
+		{"Domain cookie", func() crosssession.Config {
+			c := prodCfg()
+			c.Cookie.Name, c.Cookie.Domain = "sid", "example.com"
+			return c
+		}(), "https://app.example.com",
+			[]string{"sid=", "Domain=example.com", "Secure", "Partitioned"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, tc.cfg)
+			w := serve(a, req("POST", "/login", "Origin", tc.origin, "Sec-Fetch-Site", "same-site"))
+			sc := w.Header().Values("Set-Cookie")
+			if w.Code != 200 || len(sc) != 1 {
+				t.Fatalf("status %d, Set-Cookie %q: want 200 and one cookie", w.Code, sc)
+			}
+			parts := strings.Split(sc[0], "; ")
+			for _, p := range tc.wantParts {
+				if !slices.ContainsFunc(parts, func(s string) bool { return s == p || strings.HasPrefix(s, p) && strings.HasSuffix(p, "=") }) {
+					t.Errorf("Set-Cookie %q lacks %q", sc[0], p)
+				}
+			}
+			for _, p := range tc.notParts {
+				if strings.Contains(sc[0], p) {
+					t.Errorf("Set-Cookie %q has %q", sc[0], p)
+				}
+			}
+			if !slices.Contains(w.Header().Values("Vary"), "Cookie") {
+				t.Errorf("Vary = %q, want Cookie for a response that used the session", w.Header().Values("Vary"))
+			}
+		})
+	}
+}
+
+// A real TLS server and a cookie jar: the Production cookie (Secure,
+// __Host-, Partitioned) makes the round trip.
+func TestTLSRoundTrip(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, prodCfg())
+	srv := httptest.NewTLSServer(a)
+	defer srv.Close()
+	jar, _ := cookiejar.New(nil)
+	client := srv.Client()
+	client.Jar = jar
+	do := func(method, path string) (int, string, http.Header) {
+		t.Helper()
+		r, _ := http.NewRequest(method, srv.URL+path, nil)
+		r.Header.Set("Origin", "https://app.example.com")
+		r.Header.Set("Sec-Fetch-Site", "cross-site")
+		resp, err := client.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+	if code, _, _ := do("GET", "/me"); code != 401 {
+		t.Fatalf("GET /me before login = %d, want 401", code)
+	}
+	code, _, h := do("POST", "/login?user=bob")
+	if code != 200 || !strings.Contains(h.Get("Set-Cookie"), "; Secure") {
+		t.Fatalf("POST /login = %d, Set-Cookie %q", code, h.Get("Set-Cookie"))
+	}
+	u, _ := url.Parse(srv.URL)
+	if cs := jar.Cookies(u); len(cs) != 1 || cs[0].Name != "__Host-session" {
+		t.Fatalf("jar holds %v, want the __Host-session cookie", cs)
+	}
+	code, body, h := do("GET", "/me")
+	if code != 200 || !strings.Contains(body, `"bob"`) {
+		t.Fatalf("GET /me after login = %d %q, want 200 with bob", code, body)
+	}
+	if h.Get("Set-Cookie") != "" {
+		t.Errorf("a read-only request re-sent the cookie: %q", h.Get("Set-Cookie"))
+	}
+	if h.Get("Access-Control-Allow-Origin") != "https://app.example.com" || h.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Errorf("CORS headers on the TLS round trip: %v", h)
+	}
+}
+
+// A tampered, foreign or garbage cookie gives a fresh session, never a 500.
+func TestBadCookieGivesFreshSession(t *testing.T) {
+	t.Parallel()
+	cfg := prodCfg()
+	var logs bytes.Buffer
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	a := newApp(t, cfg)
+	good := loginCookie(t, a, "https://app.example.com")
+	foreign := loginCookie(t, newApp(t, crosssession.Prod(bytes.Repeat([]byte("x"), 32), "https://app.example.com")), "https://app.example.com")
+	flipped := []byte(good.Value)
+	flipped[len(flipped)/2] ^= 1
+	for name, v := range map[string]string{
+		"tampered": string(flipped),
+		"foreign":  foreign.Value,
+		"garbage":  "%%%not-base64",
+		"empty":    "",
+		"huge":     strings.Repeat("A", 8000),
+	} {
+		r := req("GET", "/me", "Origin", "https://app.example.com")
+		r.AddCookie(&http.Cookie{Name: good.Name, Value: v})
+		w := serve(a, r)
+		if w.Code != 401 {
+			t.Errorf("%s cookie: status %d, want 401 (a fresh, empty session)", name, w.Code)
+		}
+	}
+	r := req("GET", "/me")
+	r.AddCookie(good)
+	if w := serve(a, r); w.Code != 200 {
+		t.Errorf("good cookie: status %d, want 200", w.Code)
+	}
+	if !strings.Contains(logs.String(), "session cookie could not be read") {
+		t.Errorf("log = %q, want a warning about the unreadable cookie", logs.String())
+	}
+}
+
+func TestExpiredCookie(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) { // fake time: the seconds pass at once
+		cfg := prodCfg()
+		cfg.Cookie.MaxAge = 2 * time.Second
+		a := newApp(t, cfg)
+		c := loginCookie(t, a, "https://app.example.com")
+		me := func() int {
+			r := req("GET", "/me")
+			r.AddCookie(c)
+			return serve(a, r).Code
+		}
+		time.Sleep(time.Second)
+		if code := me(); code != 200 {
+			t.Errorf("cookie within its MaxAge: status %d, want 200", code)
+		}
+		time.Sleep(2 * time.Second)
+		if code := me(); code != 401 {
+			t.Errorf("expired cookie: status %d, want 401", code)
+		}
+	})
+}
+
+func TestSessionSaving(t *testing.T) {
+	t.Parallel()
+	var saveErr error
+	a := newApp(t, prodCfg())
+	a.POST("/explicit", func(c *gin.Context) {
+		s := sessions.Default(c)
+		s.Set("user", "carol")
+		if err := s.Save(); err != nil {
+			t.Error(err)
+		}
+		s.Set("n", 2) // a second change after Save: still one Set-Cookie
+		c.Status(204)
+	})
+	a.POST("/late", func(c *gin.Context) {
+		c.String(200, "body first")
+		s := sessions.Default(c)
+		s.Set("user", "dave")
+		saveErr = s.Save()
+	})
+	a.POST("/status-only", func(c *gin.Context) {
+		sessions.Default(c).Set("user", "erin")
+		c.Status(201) // no body: gin writes the header after the handlers
+	})
+	a.POST("/redirect", func(c *gin.Context) {
+		sessions.Default(c).Set("user", "frank")
+		c.Redirect(http.StatusSeeOther, "/me")
+	})
+	for _, tc := range []struct {
+		path    string
+		cookies int
+		user    string
+	}{
+		{"/login", 1, "alice"},
+		{"/explicit", 1, "carol"},
+		{"/late", 0, ""},
+		{"/status-only", 1, "erin"},
+		{"/redirect", 1, "frank"},
+	} {
+		w := serve(a, req("POST", tc.path))
+		cs := w.Result().Cookies()
+		if len(cs) != tc.cookies {
+			t.Errorf("%s: %d cookies %q, want %d", tc.path, len(cs), w.Header().Values("Set-Cookie"), tc.cookies)
+			continue
+		}
+		if tc.cookies == 0 {
+			continue
+		}
+		r := req("GET", "/me")
+		r.AddCookie(cs[0])
+		if body := serve(a, r).Body.String(); !strings.Contains(body, tc.user) {
+			t.Errorf("%s: /me = %q, want %s", tc.path, body, tc.user)
+		}
+	}
+	if saveErr == nil || !strings.Contains(saveErr.Error(), "after the response was written") {
+		t.Errorf("Save after the body: err = %v, want an error saying the change is lost", saveErr)
+	}
+}
+
+func TestLogoutThenLoginKeepsTheLogin(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, prodCfg())
+	a.POST("/switch", func(c *gin.Context) {
+		if err := crosssession.Logout(c); err != nil {
+			t.Error(err)
+		}
+		if err := crosssession.Login(c); err != nil {
+			t.Error(err)
+		}
+		sessions.Default(c).Set("user", "ivan")
+		c.Status(204)
+	})
+	a.POST("/logout-set", func(c *gin.Context) {
+		crosssession.Logout(c)
+		sessions.Default(c).Set("user", "judy") // a change after Logout starts a new session
+		c.Status(204)
+	})
+	for path, user := range map[string]string{"/switch": "ivan", "/logout-set": "judy"} {
+		w := serve(a, req("POST", path))
+		sc := w.Header().Values("Set-Cookie")
+		if len(sc) != 1 || strings.Contains(sc[0], "Max-Age=0") {
+			t.Fatalf("%s: Set-Cookie %q, want one live cookie", path, sc)
+		}
+		r := req("GET", "/me")
+		r.AddCookie(w.Result().Cookies()[0])
+		if body := serve(a, r).Body.String(); !strings.Contains(body, user) {
+			t.Errorf("%s: /me = %q, want %s", path, body, user)
+		}
+	}
+}
+
+func TestOptionsZeroMaxAgeKeepsConfigured(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, prodCfg())
+	a.POST("/strict", func(c *gin.Context) {
+		s := sessions.Default(c)
+		s.Options(sessions.Options{SameSite: http.SameSiteStrictMode})
+		s.Set("user", "k")
+		c.Status(204)
+	})
+	sc := serve(a, req("POST", "/strict")).Header().Get("Set-Cookie")
+	if !strings.Contains(sc, "Max-Age=604800") || !strings.Contains(sc, "SameSite=Strict") || !strings.Contains(sc, "Partitioned") {
+		t.Errorf("Set-Cookie %q: want the configured Max-Age and Partitioned kept, SameSite changed", sc)
+	}
+}
+
+func TestLoginReturnsStoreError(t *testing.T) {
+	t.Parallel()
+	cfg, _ := withLog(prodCfg())
+	cfg.Store = &flakyStore{failLoad: true}
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	var err error
+	returned := false
+	r.POST("/login", func(c *gin.Context) {
+		err = crosssession.Login(c)
+		returned = true
+		c.Status(204)
+	})
+	w := serve(r, req("POST", "/login"))
+	if !returned || err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("Login returned %v (returned %v), want the store error", err, returned)
+	}
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503", w.Code)
+	}
+}
+
+// A goroutine that keeps the session (through c.Copy) after the request
+// must not touch gin's recycled context or writer. Run with -race.
+func TestSessionInGoroutineAfterRequest(t *testing.T) {
+	t.Parallel()
+	cfg, logs := withLog(prodCfg())
+	a := newApp(t, cfg)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	a.POST("/async", func(c *gin.Context) {
+		cc := c.Copy()
+		wg.Go(func() {
+			<-start
+			s := sessions.Default(cc)
+			s.Set("late", true)
+		})
+		c.Status(204)
+	})
+	for range 20 {
+		serve(a, req("POST", "/async"))
+	}
+	close(start)
+	for range 200 { // other requests reuse the contexts meanwhile
+		serve(a, req("GET", "/me"))
+	}
+	wg.Wait()
+	if !strings.Contains(logs.String(), "after the request ended") {
+		t.Errorf("late changes were not reported:\n%s", logs)
+	}
+}
+
+// A change after Logout starts a session with a new ID, never the old one.
+func TestChangeAfterLogoutGetsNewSessionID(t *testing.T) {
+	st := &memStore{m: map[string]map[any]any{"planted-by-attacker": {"user": "alice"}}}
+	cfg := prodCfg(front)
+	cfg.Store = st
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	r.POST("/logout", func(c *gin.Context) {
+		if err := crosssession.Logout(c); err != nil {
+			t.Error(err)
+		}
+		sessions.Default(c).AddFlash("you are logged out")
+		c.Status(204)
+	})
+	w := serve(r, req("POST", "/logout", "Origin", front, "Cookie", "__Host-session=planted-by-attacker"))
+	_, alive := st.m["planted-by-attacker"]
+	if alive || strings.Contains(strings.Join(w.Header().Values("Set-Cookie"), ";"), "planted-by-attacker") {
+		t.Errorf("after Logout: old ID still in store=%v, Set-Cookie %q", alive, w.Header().Values("Set-Cookie"))
+	}
+}
+
+// A handler that panics with a goroutine holding the session: the
+// goroutine's later Save cannot write into gin's pooled writer, so the next
+// request's response carries nothing of it.
+func TestPanickedRequestLeaksNothingIntoTheNext(t *testing.T) {
+	r := gin.New()
+	r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) { c.AbortWithStatus(500) }))
+	r.Use(crosssession.New(prodCfg(front)))
+	copied := make(chan *gin.Context, 1)
+	r.POST("/panic", func(c *gin.Context) {
+		sessions.Default(c).Set("user", "mallory")
+		copied <- c.Copy()
+		panic("boom")
+	})
+	var saveErr error
+	r.GET("/victim", func(c *gin.Context) {
+		select {
+		case cc := <-copied: // the background job of the earlier request
+			saveErr = sessions.Default(cc).Save()
+		default:
+		}
+		c.String(200, "hello victim")
+	})
+	for i := range 20 {
+		serve(r, req("POST", "/panic", "Origin", front))
+		w := serve(r, req("GET", "/victim", "Origin", front))
+		if cks := w.Header().Values("Set-Cookie"); len(cks) > 0 {
+			t.Fatalf("attempt %d: victim response carries the panicking request's session: %q (Save err %v)", i, cks, saveErr)
+		}
+	}
+	t.Logf("Save err %v", saveErr)
 }

@@ -1,0 +1,128 @@
+package crosssession
+
+import (
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"weak"
+
+	"github.com/gin-gonic/gin"
+)
+
+// What crosssession needs from gin that gin does not export, in one file:
+// gin shows a route's handler chain only as names (Context.HandlerNames)
+// and gives no way from a RouterGroup to its Engine, so nested and sibling
+// Groups are found through a registry that reads RouterGroup's unexported
+// engine field, and stacked policies recognise each other by handler name.
+// ginchain_internal_test.go pins the field and the names, so a gin release that
+// changes them fails the tests instead of silently unstacking policies.
+
+// groups records every Group, so a nested one can find the group whose
+// catch-all route already covers its paths. Entries hold their engine
+// weakly: a collected engine's groups drop out, and a new engine at a
+// reused address is never mistaken for it (weak pointers compare by
+// object, not address).
+var groups struct {
+	sync.Mutex
+	list []*groupEntry
+}
+
+type groupEntry struct {
+	engine weak.Pointer[gin.Engine]
+	m      *middleware // the group's policy
+	owner  *middleware // the policy whose routes answer this group's preflights
+}
+
+// engineOf returns g's engine, weakly. gin does not export a group's
+// engine, so the unexported field is read by reflection (read only; a
+// test pins the field).
+func engineOf(g *gin.RouterGroup) weak.Pointer[gin.Engine] {
+	f := reflect.ValueOf(g).Elem().FieldByName("engine")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[*gin.Engine]() || f.IsNil() {
+		return weak.Pointer[gin.Engine]{}
+	}
+	return weak.Make((*gin.Engine)(f.UnsafePointer()))
+}
+
+var groupPreflightPC = reflect.ValueOf(groupPreflight).Pointer()
+
+// isGroupPreflight reports whether h is the handler Group registers. A
+// top-level function has a unique code pointer, so the comparison is exact.
+func isGroupPreflight(h gin.HandlerFunc) bool {
+	return h != nil && reflect.ValueOf(h).Pointer() == groupPreflightPC
+}
+
+// handlerNames are the names gin reports for the middleware of New and of
+// a session Group, stored by the first Group (a package-level initializer
+// would be an initialization cycle through serve).
+type handlerNames struct{ group, new string }
+
+var chainNames atomic.Pointer[handlerNames]
+
+func handlerNamesOf(hs gin.HandlersChain) []string {
+	names := make([]string, 0, len(hs))
+	for _, h := range hs {
+		if h != nil {
+			names = append(names, handlerName(h))
+		}
+	}
+	return names
+}
+
+func handlerName(h gin.HandlerFunc) string {
+	return runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name()
+}
+
+// defersTo reports whether m, about to refuse a request (CSRF), should let
+// a session Group that comes after it in this route's chain decide
+// instead: that group applies its own allow-list and check. A Group knows
+// its index in the chain; a policy made by New looks after the last one in
+// the chain. A Bearer Group never takes over (it has no CSRF check). Only
+// called on the refusal path: HandlerNames allocates.
+func (m *middleware) defersTo(c *gin.Context) bool {
+	n := chainNames.Load()
+	if n == nil {
+		return false // no Group exists
+	}
+	chain := c.HandlerNames()
+	from := len(chain) // not found in the chain (wrapped in a closure): never defer
+	if m.group {
+		from = m.pos + 1
+	} else {
+		for i, name := range chain {
+			if name == n.new {
+				from = i + 1
+			}
+		}
+	}
+	return from < len(chain) && slices.Contains(chain[from:], n.group)
+}
+
+// warnPredecessors warns once when handlers other than gin's logger and
+// recovery (and other crosssession policies) run before this policy: a
+// handler there that answers a request itself (authentication, rate
+// limits) sends preflights and its errors without CORS headers, which the
+// browser reports as a CORS error that no log explains. chain is gin's
+// handler names of a route, self this policy's.
+func (m *middleware) warnPredecessors(chain []string, self string) {
+	var before []string
+	for _, name := range chain {
+		if name == self {
+			break
+		}
+		if !strings.HasPrefix(name, "github.com/gin-gonic/gin.LoggerWithConfig") &&
+			!strings.HasPrefix(name, "github.com/gin-gonic/gin.CustomRecoveryWithWriter") &&
+			!strings.HasPrefix(name, "github.com/crosssession/crosssession.(*middleware).") {
+			before = append(before, name)
+		}
+	}
+	if len(before) == len(chain) || len(before) == 0 {
+		return // not found in the chain (wrapped in a closure), or first
+	}
+	m.logger().Warn("crosssession: middleware runs before crosssession; if one of them answers a request itself "+
+		"(authentication, rate limits), preflights and its error responses get no CORS headers and the browser "+
+		"reports a CORS error that no log explains: register crosssession first", "before", before)
+}
