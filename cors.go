@@ -12,6 +12,22 @@ import (
 // matching wrong in ways no setting changes; gincontrib_test.go pins each,
 // so an upstream fix shows as a failing test.
 
+// writeHeaders adds Vary: Origin and, unless the request is deferred to a
+// later policy (which writes them), the CORS headers of d. A fresh header
+// map (the usual case) has no Vary to extend and no stacked policy's CORS
+// headers to replace.
+func (m *middleware) writeHeaders(h http.Header, d decision, vals []string) {
+	fresh := len(h) == 0
+	if fresh {
+		h[hVary] = vals[0:1:1]
+	} else {
+		addVary(h, vOrigin)
+	}
+	if d.action != actDefer {
+		m.writeCORS(h, d, vals, false, fresh)
+	}
+}
+
 // answerPreflight answers a preflight with 204 and, for an allowed origin,
 // the CORS headers; the session is never loaded.
 func (m *middleware) answerPreflight(c *gin.Context, d decision) {

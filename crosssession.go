@@ -83,33 +83,44 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		onError:     cfg.ErrorHandler,
 	}
 	if m.credentials {
-		// CrossOriginProtection knows exact origins only; patterns are
-		// checked by our matcher before it is consulted (see decide).
-		m.cop = http.NewCrossOriginProtection()
-		for _, r := range cc.rules {
-			if r.Exact() {
-				if err := m.cop.AddTrustedOrigin(r.String()); err != nil {
-					return nil, err // unreachable: the rule was validated
-				}
-			}
-		}
-		for _, p := range cfg.InsecureBypassPatterns {
-			if err := addBypassPattern(m.cop, p); err != nil {
-				return nil, err // unreachable: the pattern was validated
-			}
-		}
-		keys := cfg.Keys
-		if cfg.Store == nil && len(keys) == 0 {
-			k := make([]byte, minKeyLen)
-			rand.Read(k)
-			keys = [][]byte{k}
-			m.logger().Info("crosssession: no key configured, so session cookies are signed with a random key made " +
-				"at start; sessions end when the process restarts (set Config.Keys to keep them)")
-		}
-		m.sess = newSessionConfig(cc.cookie, keys, cfg.Store, m)
+		m.cop = newCSRFCheck(cc)
+		m.sess = newSessionConfig(cc.cookie, m.sessionKeys(cfg), cfg.Store, m)
 	}
 	cc.logReport(m.logger())
 	return m, nil
+}
+
+// newCSRFCheck returns the CrossOriginProtection of a valid policy: its
+// exact origins trusted (patterns are matched by the origin set before it
+// is consulted, see decide) and its bypass patterns added.
+func newCSRFCheck(cc *compiled) *http.CrossOriginProtection {
+	cop := http.NewCrossOriginProtection()
+	for _, r := range cc.rules {
+		if r.Exact() {
+			if err := cop.AddTrustedOrigin(r.String()); err != nil {
+				panic(err) // unreachable: the rule was validated
+			}
+		}
+	}
+	for _, p := range cc.cfg.InsecureBypassPatterns {
+		if err := addBypassPattern(cop, p); err != nil {
+			panic(err) // unreachable: the pattern was validated
+		}
+	}
+	return cop
+}
+
+// sessionKeys returns Config.Keys, or in Development without keys a random
+// key made now (logged once).
+func (m *middleware) sessionKeys(cfg Config) [][]byte {
+	if cfg.Store != nil || len(cfg.Keys) > 0 {
+		return cfg.Keys
+	}
+	k := make([]byte, minKeyLen)
+	rand.Read(k)
+	m.logger().Info("crosssession: no key configured, so session cookies are signed with a random key made " +
+		"at start; sessions end when the process restarts (set Config.Keys to keep them)")
+	return [][]byte{k}
 }
 
 func (m *middleware) logger() *slog.Logger {
@@ -236,24 +247,8 @@ func (m *middleware) handleBearerGroup(c *gin.Context) { m.serve(c) }
 func (m *middleware) serve(c *gin.Context) {
 	d := m.decide(c.Request, c.Handler(), c.FullPath())
 	if d.action == actPreflight {
-		p := m
-		if sub := m.subFor(c.Request.URL.Path); sub != nil {
-			p = sub // a Group nested in this one answers for its paths
-			d = decision{action: actPreflight, origin: d.origin}
-			d.allow = sub.origins.Match(d.origin)
-		}
-		p.answerPreflight(c, d)
+		m.servePreflight(c, d)
 		return
-	}
-	h := c.Writer.Header()
-	// fresh: no header set yet (the usual case), so there is no Vary to
-	// extend and no CORS header of a stacked policy to replace.
-	fresh := len(h) == 0
-	vals := m.headerValues(d, false)
-	if fresh {
-		h[hVary] = vals[0:1:1]
-	} else {
-		addVary(h, vOrigin)
 	}
 	if d.action == actForbid || d.action == actNext && m.sess != nil && d.origin != "" && !isSafe(c.Request.Method) {
 		var record bool
@@ -262,22 +257,32 @@ func (m *middleware) serve(c *gin.Context) {
 			c.Set(refusedKey, append(refusedBy(c), m.sess))
 		}
 	}
+	vals := m.headerValues(d, false)
+	m.writeHeaders(c.Writer.Header(), d, vals)
 	if d.action == actDefer {
-		c.Next() // untouched: a later policy decides
+		c.Next() // a later policy decides
 		return
 	}
-	m.writeCORS(h, d, vals, false, fresh)
 	if !d.allow && d.origin != "" || d.action == actForbid {
 		m.diagnoseRequest(c, d)
 	}
-	if d.action == actForbid {
+	switch {
+	case d.action == actForbid:
 		c.Abort()
 		m.writeError(c, http.StatusForbidden, newError(ErrCrossOrigin, d.csrf, "the Origin is not allowed to change state here"))
-		return
-	}
-	if m.sess == nil {
+	case m.sess == nil:
 		c.Next()
+	default:
+		m.sess.serve(c, d, vals[0:2:2])
+	}
+}
+
+// servePreflight answers a preflight with this policy, or with the policy
+// of the Group nested in it whose paths the request is for (stacking rule 1).
+func (m *middleware) servePreflight(c *gin.Context, d decision) {
+	if sub := m.subFor(c.Request.URL.Path); sub != nil {
+		sub.answerPreflight(c, decision{action: actPreflight, origin: d.origin, allow: sub.origins.Match(d.origin)})
 		return
 	}
-	m.sess.serve(c, d, vals[0:2:2])
+	m.answerPreflight(c, d)
 }

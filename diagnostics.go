@@ -562,19 +562,7 @@ func (cc *compiled) warnings() []string {
 	if c.PreflightMaxAge > maxPreflightAge {
 		ws = append(ws, fmt.Sprintf("PreflightMaxAge %v is above Chromium's cap of 2h; 7200 is sent", c.PreflightMaxAge))
 	}
-	var loopbackNames, loopbackIPs bool
-	isDevDefault := c.Mode == Development && strings.Join(c.Origins, ",") == strings.Join(Dev().Origins, ",")
-	for _, r := range cc.rules {
-		if a, err := netip.ParseAddr(r.Host); err == nil && a.Is4() && a.IsLoopback() {
-			loopbackIPs = true
-		} else if r.Host == "localhost" {
-			loopbackNames = true
-		}
-	}
-	if loopbackNames && loopbackIPs && !isDevDefault {
-		ws = append(ws, "origins mix localhost and 127.0.0.1, which are different sites: a cookie set for one is never "+
-			"sent to the other; open the front end and the API under the same name")
-	}
+	ws = append(ws, cc.loopbackWarnings()...)
 	for _, m := range cc.methods {
 		if up := strings.ToUpper(m); m != up && !slices.Contains(cc.methods, up) {
 			ws = append(ws, fmt.Sprintf("AllowMethods lists %q but not %q: fetch sends methods other than DELETE, GET, "+
@@ -588,6 +576,30 @@ func (cc *compiled) warnings() []string {
 		}
 		return ws
 	}
+	return append(ws, cc.cookieWarnings()...)
+}
+
+// loopbackWarnings warns when origins mix localhost and 127.0.0.1.
+func (cc *compiled) loopbackWarnings() []string {
+	c := cc.cfg
+	var names, ips bool
+	for _, r := range cc.rules {
+		if a, err := netip.ParseAddr(r.Host); err == nil && a.Is4() && a.IsLoopback() {
+			ips = true
+		} else if r.Host == "localhost" {
+			names = true
+		}
+	}
+	if !names || !ips || c.Mode == Development && slices.Equal(c.Origins, Dev().Origins) {
+		return nil
+	}
+	return []string{"origins mix localhost and 127.0.0.1, which are different sites: a cookie set for one is never " +
+		"sent to the other; open the front end and the API under the same name"}
+}
+
+// cookieWarnings reads the session cookie against the browsers' rules.
+func (cc *compiled) cookieWarnings() []string {
+	var ws []string
 	k := cc.cookie
 	if k.MaxAge > 400*24*time.Hour {
 		ws = append(ws, fmt.Sprintf("Cookie.MaxAge %v is above the browsers' cap of 400 days", k.MaxAge))
@@ -600,7 +612,7 @@ func (cc *compiled) warnings() []string {
 		}
 	}
 	ws = append(ws, cc.crossSiteWarnings()...)
-	if c.Mode == Development && !k.Insecure {
+	if cc.cfg.Mode == Development && !k.Insecure {
 		ws = append(ws, fmt.Sprintf("cookie %q is Secure: WebKit (Safari) stores no Secure cookie from plain "+
 			"http://localhost (measured in WebKitGTK 2.50), while Chromium 156 and Firefox 153 do", k.Name))
 	}

@@ -126,3 +126,45 @@ func (m *middleware) warnPredecessors(chain []string, self string) {
 		"(authentication, rate limits), preflights and its error responses get no CORS headers and the browser "+
 		"reports a CORS error that no log explains: register crosssession first", "before", before)
 }
+
+// register records the Group of policy m: nested under the Group whose
+// preflight routes already cover its base, or registering its own.
+func register(g *gin.RouterGroup, m *middleware) {
+	eng := engineOf(g)
+	if eng.Value() == nil {
+		panic("crosssession: Group: cannot find the gin engine of the group (gin changed its RouterGroup)")
+	}
+	if chainNames.Load() == nil {
+		chainNames.Store(&handlerNames{group: handlerName(m.handleGroup), new: handlerName(m.handle)})
+	}
+	groups.Lock()
+	defer groups.Unlock()
+	entry := &groupEntry{engine: eng, m: m, owner: m}
+	if enclosing := enclosingGroup(eng, m.base); enclosing != nil {
+		owner := enclosing.owner
+		owner.subs = append(owner.subs, m)
+		slices.SortStableFunc(owner.subs, func(a, b *middleware) int { return len(b.base) - len(a.base) })
+		entry.owner = owner
+	} else {
+		m.ownRoutes = registerPreflightRoutes(g, m.base, eng)
+	}
+	groups.list = append(groups.list, entry)
+}
+
+// enclosingGroup returns the registered Group of eng with the longest base
+// above base, dropping the groups of collected engines. groups is locked.
+func enclosingGroup(eng weak.Pointer[gin.Engine], base string) *groupEntry {
+	var enclosing *groupEntry
+	live := groups.list[:0]
+	for _, e := range groups.list {
+		if e.engine.Value() == nil {
+			continue // the engine and its groups are gone
+		}
+		live = append(live, e)
+		if e.engine == eng && matchBase(base, e.m.base) && (enclosing == nil || len(e.m.base) > len(enclosing.m.base)) {
+			enclosing = e
+		}
+	}
+	groups.list = live
+	return enclosing
+}

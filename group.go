@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"path"
-	"slices"
 	"strings"
 	"weak"
 
@@ -56,38 +55,7 @@ func Group(r gin.IRouter, relativePath string, cfg Config, handlers ...gin.Handl
 	m.base = g.BasePath()
 	m.pos = len(g.Handlers) - 1 - len(handlers)
 	m.warnPredecessors(handlerNamesOf(g.Handlers), handlerName(h))
-	eng := engineOf(g)
-	if eng.Value() == nil {
-		panic("crosssession: Group: cannot find the gin engine of the group (gin changed its RouterGroup)")
-	}
-	if chainNames.Load() == nil {
-		chainNames.Store(&handlerNames{group: handlerName(m.handleGroup), new: handlerName(m.handle)})
-	}
-
-	groups.Lock()
-	defer groups.Unlock()
-	var enclosing *groupEntry
-	live := groups.list[:0]
-	for _, e := range groups.list {
-		if e.engine.Value() == nil {
-			continue // the engine and its groups are gone
-		}
-		live = append(live, e)
-		if e.engine == eng && matchBase(m.base, e.m.base) && (enclosing == nil || len(e.m.base) > len(enclosing.m.base)) {
-			enclosing = e
-		}
-	}
-	groups.list = live
-	entry := &groupEntry{engine: eng, m: m, owner: m}
-	if enclosing != nil {
-		owner := enclosing.owner
-		owner.subs = append(owner.subs, m)
-		slices.SortStableFunc(owner.subs, func(a, b *middleware) int { return len(b.base) - len(a.base) })
-		entry.owner = owner
-	} else {
-		m.ownRoutes = registerPreflightRoutes(g, m.base, eng)
-	}
-	groups.list = append(groups.list, entry)
+	register(g, m)
 	return g
 }
 

@@ -476,16 +476,7 @@ func (s *reqSession) save() error {
 		h[hSetCookie] = slices.DeleteFunc(slices.Clone(old), func(v string) bool { return strings.HasPrefix(v, prefix) })
 	}
 	if s.cfg.store != nil {
-		o := *opts // the store may keep it: its own copy
-		gs.Options = &o
-		if err := s.cfg.store.Save(s.r, s.inner, gs); err != nil {
-			return newError(ErrStoreUnavailable, err, "saving session %q: %v", s.cfg.name, err)
-		}
-		if o.MaxAge < 0 {
-			h[hSetCookie] = s.expireVariants(h[hSetCookie], &o)
-		}
-		s.dirty, s.setCookie = false, true
-		return nil
+		return s.saveToStore(gs, opts)
 	}
 	now := time.Now()
 	var header, value string
@@ -534,6 +525,21 @@ func (s *reqSession) expireVariants(dst []string, opts *gsessions.Options) []str
 		dst = append(dst, gsessions.NewCookie(s.cfg.name, "", &o).String())
 	}
 	return dst
+}
+
+// saveToStore saves gs with a server-side store, which writes the cookie.
+func (s *reqSession) saveToStore(gs *gsessions.Session, opts *gsessions.Options) error {
+	o := *opts // the store may keep it: its own copy
+	gs.Options = &o
+	h := s.inner.Header()
+	if err := s.cfg.store.Save(s.r, s.inner, gs); err != nil {
+		return newError(ErrStoreUnavailable, err, "saving session %q: %v", s.cfg.name, err)
+	}
+	if o.MaxAge < 0 {
+		h[hSetCookie] = s.expireVariants(h[hSetCookie], &o)
+	}
+	s.dirty, s.setCookie = false, true
+	return nil
 }
 
 // explainEncode finds the value that could not be encoded.
