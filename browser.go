@@ -1,7 +1,6 @@
 package crosssession
 
 import (
-	"fmt"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -168,38 +167,27 @@ type cookieFacts struct {
 }
 
 // cookieVerdict predicts whether the browser that sent the request stores
-// the session cookie this response sets: a reason code and its explanation,
-// or "" when it will (or when the evidence does not say it will not).
-func cookieVerdict(f cookieFacts) (code, msg string) {
+// the session cookie this response sets: the reason and its arguments when
+// it will not, the zero reason when it will (or when the evidence does not
+// say it will not).
+func cookieVerdict(f cookieFacts) (reason, []any) {
 	host := hostname(f.host)
+	api := f.scheme + "://" + f.host
 	switch {
 	case f.secure && f.scheme == "http" && !isLoopbackHost(host):
-		return reasonCookieSecureHTTP, fmt.Sprintf("cookie %q is Secure but the request came over plain http to %s, "+
-			"so Chromium, Firefox and WebKit refuse it; serve the API over https (behind a proxy, see "+
-			"Config.TrustedProxies) or use crosssession.Dev() (no Secure) in development", f.name, host)
+		return rCookieSecureHTTP, []any{f.name, host}
 	case f.secure && f.scheme == "http" && f.engine != engineChromium && f.engine != engineFirefox:
-		return reasonCookieSecureLocalhost, fmt.Sprintf("cookie %q is Secure and the API is plain http on %s: "+
-			"WebKit (Safari) stores no Secure cookie there (measured in WebKitGTK 2.50), while Chromium 156 and "+
-			"Firefox 153 do; use crosssession.Dev() (no Secure) for local development", f.name, host)
+		return rCookieSecureLocalhost, []any{f.name, host}
 	case !f.crossSite || f.navigation:
-		return "", ""
+		return reason{}, nil
 	case f.sameSite != http.SameSiteNoneMode:
-		return reasonCookieCrossSite, fmt.Sprintf("cookie %q is SameSite=%s but the request is cross-site (%s -> %s), "+
-			"so Chromium, Firefox and WebKit refuse to store it; make the front end and API same-site (e.g. both "+
-			"on localhost, or app. and api. of one domain) or use crosssession.Prod (SameSite=None; Secure; "+
-			"Partitioned)", f.name, sameSiteName(f.sameSite), f.origin, f.scheme+"://"+f.host)
+		return rCookieCrossSite, []any{f.name, sameSiteName(f.sameSite), f.origin, api}
 	case !f.partitioned && f.engine != engineFirefox:
-		return reasonCookieThirdParty, fmt.Sprintf("cookie %q is a third-party cookie here (%s -> %s) and not "+
-			"Partitioned: Chromium refuses it when third-party cookies are blocked (the default of Debian's "+
-			"Chromium 156, and of Incognito windows) and WebKit always does; Firefox keeps it in the front "+
-			"end's partition; set Cookie.Partitioned (crosssession.Prod does)", f.name, f.origin, f.scheme+"://"+f.host)
+		return rCookieNotPartitioned, []any{f.name, f.origin, api}
 	case f.partitioned && f.engine == engineWebKit:
-		return reasonCookieThirdParty, fmt.Sprintf("cookie %q is a third-party cookie here (%s -> %s): WebKit "+
-			"(Safari) stores no cross-site cookie, Partitioned or not (measured in WebKitGTK 2.50); the layouts "+
-			"that work in Chromium, Firefox and WebKit are same-site (the API on a subdomain of the front end's "+
-			"domain) or one origin (a proxy on the front end's host)", f.name, f.origin, f.scheme+"://"+f.host)
+		return rCookieWebKitCrossSite, []any{f.name, f.origin, api}
 	}
-	return "", ""
+	return reason{}, nil
 }
 
 // cookieMemory remembers, per Origin (at most limiterMaxKeys), when this

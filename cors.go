@@ -43,8 +43,8 @@ func (m *middleware) answerPreflight(c *gin.Context, d decision) {
 	m.writeCORS(h, d, vals, true, fresh)
 	if !d.allow {
 		m.diagnoseRequest(c, d)
-	} else if msg := m.preflightProblem(c.Request.Header); msg != "" {
-		m.diagnose(c, reasonPreflightRefused, d.origin, msg)
+	} else if r, args := m.preflightProblem(c.Request.Header); r.code != "" {
+		m.diagnose(c, r, d.origin, args...)
 	}
 	c.AbortWithStatus(http.StatusNoContent)
 }

@@ -15,26 +15,9 @@ import (
 	gsessions "github.com/gorilla/sessions"
 )
 
-// Reason codes of request diagnostics: stable strings that appear in the
-// log ("reason" attribute) and, in Development, in the X-Crosssession-Debug
-// response header as "<code>: <explanation>". The README's troubleshooting
-// table maps each to its fix.
 const (
-	reasonOriginNotAllowed      = "origin-not-allowed"
-	reasonCSRF                  = "csrf-rejected"
-	reasonCookieCrossSite       = "cookie-samesite-cross-site"
-	reasonCookieSecureHTTP      = "cookie-secure-over-http"
-	reasonCookieSecureLocalhost = "cookie-secure-on-localhost"
-	reasonCookieThirdParty      = "cookie-third-party"
-	reasonPreflightRefused      = "preflight-not-allowed"
-	reasonNoCookie              = "no-cookie"
-	reasonCookieUndecodable     = "cookie-undecodable"
-	reasonCookieTooLarge        = "cookie-too-large"
-	reasonSavedAfterWrite       = "session-saved-after-write"
-	reasonStoreUnavailable      = "store-unavailable"
-	reasonUnencodable           = "session-unencodable"
-	diagnosticsLogEvery         = time.Minute
-	diagnosticsHeaderMaxSize    = 1024
+	diagnosticsLogEvery      = time.Minute
+	diagnosticsHeaderMaxSize = 1024
 )
 
 // limiter lets one log line through per key per interval and counts the
@@ -93,8 +76,8 @@ func (l *limiter) allow(key, fallback string) (bool, int64) {
 // response header while the headers can still change; the log gets one
 // line per reason and origin's site per minute (per reason in Production).
 // c is nil once the request is over.
-func (m *middleware) diagnose(c *gin.Context, code, origin, msg string) {
-	m.diagnoseFunc(c, code, origin, func() string { return msg })
+func (m *middleware) diagnose(c *gin.Context, r reason, origin string, args ...any) {
+	m.diagnoseFunc(c, r.code, origin, func() string { return r.text(args...) })
 }
 
 // diagnoseFunc is diagnose with the message built only when a header or a
@@ -158,22 +141,18 @@ func (m *middleware) diagnoseRequest(c *gin.Context, d decision) {
 	r := c.Request
 	switch {
 	case d.action == actForbid:
-		m.diagnose(c, reasonCSRF, d.origin, fmt.Sprintf("%s refused with 403 (CSRF protection): Origin %q is not allowed "+
-			"and Sec-Fetch-Site is %q for host %q (%v); add the front end's origin to Config.Origins if it is yours",
-			r.Method, clip(d.origin), clip(get(r.Header, hSecFetchSite)), clip(viewHost(m, r)), d.csrf))
+		m.diagnose(c, rCSRF, d.origin, r.Method, clip(d.origin), clip(get(r.Header, hSecFetchSite)), clip(viewHost(m, r)), d.csrf)
 	case d.origin != "" && !d.allow && !m.sameOrigin(r, d.origin):
-		m.diagnoseFunc(c, reasonOriginNotAllowed, d.origin, func() string {
+		m.diagnoseFunc(c, rOriginNotAllowed.code, d.origin, func() string {
 			o := clip(d.origin)
-			msg := fmt.Sprintf("origin %s is not allowed, so the response has no CORS headers and the browser hides it", o)
-			// Suggestions name configured origins: only in Development, and
-			// only for near misses, so the allow-list is not handed out.
+			msg := rOriginNotAllowed.text(o)
 			if m.mode != Development {
 				return msg
 			}
 			if near := m.nearest(d.origin); near != "" {
-				msg += fmt.Sprintf("; did you mean %s?", near)
+				msg += fmt.Sprintf(nearMissText, near)
 				if siteOf(near) != siteOf(o) {
-					msg += fmt.Sprintf(" The request came from %s, a different site, so cookies are not shared either", o)
+					msg += fmt.Sprintf(otherSiteText, o)
 				}
 			}
 			return msg
@@ -186,16 +165,13 @@ func (m *middleware) diagnoseRequest(c *gin.Context, d decision) {
 // AllowMethods (compared case-sensitively, as browsers do; GET, HEAD and
 // POST need no listing) or a request header not in AllowHeaders (compared
 // case-insensitively). It allocates only when there is a problem.
-func (m *middleware) preflightProblem(h http.Header) string {
+func (m *middleware) preflightProblem(h http.Header) (reason, []any) {
 	method := get(h, hRequestMethod)
 	if method != "GET" && method != "HEAD" && method != "POST" && !slices.Contains(m.methodList, method) {
 		if up := strings.ToUpper(method); slices.Contains(m.methodList, up) {
-			return fmt.Sprintf("the preflight asks for method %q: fetch sends methods other than DELETE, GET, HEAD, "+
-				"OPTIONS, POST and PUT as written and browsers compare them case-sensitively, so the request is "+
-				"refused although %q is allowed; write method: %q in the front end", clip(method), up, up)
+			return rPreflightMethodCase, []any{clip(method), up, up}
 		}
-		return fmt.Sprintf("the preflight asks for method %q, which AllowMethods (%s) lacks, so the browser refuses "+
-			"the request; add it to Config.AllowMethods if a route takes it", clip(method), m.methods)
+		return rPreflightMethod, []any{clip(method), m.methods}
 	}
 	var missing []string
 	for name := range strings.SplitSeq(get(h, "Access-Control-Request-Headers"), ",") {
@@ -205,10 +181,9 @@ func (m *middleware) preflightProblem(h http.Header) string {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Sprintf("the preflight asks for request headers %s, which AllowHeaders (%s) lacks, so the browser "+
-			"refuses the request; add them to Config.AllowHeaders", strings.Join(missing, ", "), m.headers)
+		return rPreflightHeaders, []any{strings.Join(missing, ", "), m.headers}
 	}
-	return ""
+	return reason{}, nil
 }
 
 // checkResponse runs just before the headers of a session route are
@@ -222,22 +197,18 @@ func (m *middleware) checkResponse(s *reqSession) {
 		} else {
 			m.cookies.given(s.origin)
 			scheme, host := m.browserView(r)
-			if code, msg := cookieVerdict(cookieFacts{
+			if r, args := cookieVerdict(cookieFacts{
 				name: s.cfg.name, secure: opts.Secure, partitioned: opts.Partitioned, sameSite: opts.SameSite,
 				scheme: scheme, host: host, origin: s.origin, crossSite: crossSite(r, s.origin, scheme, host),
 				navigation: isNavigation(r), engine: engineFromUA(get(r.Header, "User-Agent")),
-			}); code != "" {
-				m.diagnose(s.c, code, s.origin, msg)
+			}); r.code != "" {
+				m.diagnose(s.c, r, s.origin, args...)
 			}
 		}
 	}
 	if s.gs != nil && !s.hadCookie && !s.setCookie && s.allowed && len(r.Header[hCookie]) == 0 && !m.sameOrigin(r, s.origin) {
 		if since, ok := m.cookies.lastGiven(s.origin); ok {
-			m.diagnose(s.c, reasonNoCookie, s.origin, fmt.Sprintf("the request used the session but carried no cookie "+
-				"at all, though this server gave a session cookie to a page of %s %s ago and has not expired one "+
-				"since: the front end probably calls fetch without credentials: 'include' (axios: withCredentials: "+
-				"true), or the browser refused the cookie when it was set (%s)", s.origin, since.Round(time.Second),
-				m.whereToLook()))
+			m.diagnose(s.c, rNoCookie, s.origin, s.origin, since.Round(time.Second), m.whereToLook())
 		}
 	}
 }

@@ -150,17 +150,17 @@ func TestDiagnosticsReportSuppressed(t *testing.T) {
 		}
 		buf.Reset()
 		for range 4 {
-			m.diagnose(nil, reasonCSRF, "https://evil.example", "refused")
+			m.diagnose(nil, reason{"csrf-rejected", "refused"}, "https://evil.example")
 			time.Sleep(time.Second)
 		}
-		if n := strings.Count(buf.String(), "reason="+reasonCSRF); n != 1 {
+		if n := strings.Count(buf.String(), "reason=csrf-rejected"); n != 1 {
 			t.Fatalf("%d lines for 4 events within the interval, want 1:\n%s", n, buf.String())
 		}
 		if strings.Contains(buf.String(), "suppressed=") {
 			t.Errorf("first line reports suppressed events:\n%s", buf.String())
 		}
 		time.Sleep(diagnosticsLogEvery)
-		m.diagnose(nil, reasonCSRF, "https://evil.example", "refused")
+		m.diagnose(nil, reason{"csrf-rejected", "refused"}, "https://evil.example")
 		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 		if last := lines[len(lines)-1]; len(lines) != 2 || !strings.Contains(last, "suppressed=3") {
 			t.Errorf("after the interval: %d lines, last %q; want 2 lines, the last with suppressed=3", len(lines), last)

@@ -201,7 +201,7 @@ func (s *reqSession) loadFromStore() *gsessions.Session {
 		if s.done.Load() {
 			// Nothing can recover a panic in a goroutine: an empty session
 			// and a log line instead.
-			s.cfg.m.diagnose(nil, reasonStoreUnavailable, s.origin, "the session store failed: "+err.Error())
+			s.cfg.m.diagnose(nil, rStoreFailedLate, s.origin, err)
 			s.gs = gsessions.NewSession(s.cfg.store, s.cfg.name)
 			return s.gs
 		}
@@ -289,8 +289,7 @@ func cookieTime(value string) int64 {
 }
 
 func (s *reqSession) undecodable(err error) {
-	s.cfg.m.diagnose(s.ctx(), reasonCookieUndecodable, s.origin, "the session cookie could not be read, so a fresh "+
-		"session was started: "+undecodableReason(err))
+	s.cfg.m.diagnose(s.ctx(), rCookieUndecodable, s.origin, undecodableReason(err))
 }
 
 // undecodableReason says what securecookie's errors show: a valid signature
@@ -338,14 +337,11 @@ func (s *reqSession) changed() {
 		s.gs, s.ended, s.opts = fresh, false, nil
 	}
 	if s.done.Load() {
-		s.cfg.m.diagnose(nil, reasonSavedAfterWrite, s.origin,
-			"the session was changed after the request ended (in a goroutine?), so the change is lost")
+		s.cfg.m.diagnose(nil, rChangedAfterEnd, s.origin)
 		return
 	}
 	if s.committed || s.inner.Written() {
-		s.cfg.m.diagnose(s.c, reasonSavedAfterWrite, s.origin,
-			"the session was changed after the response was written, so the change is lost; "+
-				"change the session before writing the body")
+		s.cfg.m.diagnose(s.c, rChangedAfterWrite, s.origin)
 	}
 }
 
@@ -575,7 +571,7 @@ func (s *reqSession) tooLarge(n int, vs map[any]any) error {
 	err := newError(ErrCookieTooLarge, nil, "session cookie %q would be %d bytes, over the browsers' limit of %d "+
 		"(browsers drop it silently); largest values: %s. Store less in the session, or use a server-side Store "+
 		"such as Redis", s.cfg.name, n, browserMaxCookie, strings.Join(top, ", "))
-	s.cfg.m.diagnose(s.c, reasonCookieTooLarge, s.origin, err.detail)
+	s.cfg.m.diagnose(s.c, rCookieTooLarge, s.origin, err.detail)
 	return err
 }
 
@@ -605,13 +601,11 @@ func (s *reqSession) commit() {
 		msg := detail(err)
 		switch {
 		case errors.Is(err, ErrStoreUnavailable):
-			s.fail(http.StatusServiceUnavailable, reasonStoreUnavailable,
-				"the session store failed, so the request was answered with 503: "+msg, err)
+			s.fail(http.StatusServiceUnavailable, rStoreFailed, msg, err)
 		case errors.Is(err, ErrCookieTooLarge):
-			s.fail(http.StatusInternalServerError, "", msg, err) // diagnosed where it was found
+			s.fail(http.StatusInternalServerError, reason{}, msg, err) // diagnosed where it was found
 		default:
-			s.fail(http.StatusInternalServerError, reasonUnencodable, "the session was not saved, so the "+
-				"request was answered with 500: "+msg, err)
+			s.fail(http.StatusInternalServerError, rUnencodable, msg, err)
 		}
 		return
 	}
@@ -690,10 +684,10 @@ func splitDirectives(v string) []string {
 
 // fail replaces the response with an error (Config.ErrorHandler's body),
 // unless it is already on its way, and reports code (if any).
-func (s *reqSession) fail(status int, code, msg string, err error) {
+func (s *reqSession) fail(status int, r reason, msg string, err error) {
 	s.failed = true
-	if code != "" {
-		s.cfg.m.diagnose(s.c, code, s.origin, msg)
+	if r.code != "" {
+		s.cfg.m.diagnose(s.c, r, s.origin, msg)
 	}
 	if s.inner.Written() {
 		return
@@ -761,8 +755,7 @@ func (w *sessionWriter) Flush() {
 // is reported instead of silently lost.
 func (w *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.s.dirty {
-		w.s.cfg.m.diagnose(w.s.c, reasonSavedAfterWrite, w.s.origin, "the session was changed before the "+
-			"connection was hijacked (WebSocket upgrade), so the change is lost; save it in an earlier request")
+		w.s.cfg.m.diagnose(w.s.c, rChangedBeforeHijack, w.s.origin)
 	}
 	w.s.committed = true
 	return w.ResponseWriter.Hijack()
