@@ -53,6 +53,13 @@ func (m *middleware) browserView(r *http.Request) (scheme, host string) {
 	return scheme, host
 }
 
+// canBeSecure reports whether the browser accepts a Secure cookie from r's
+// API: https, or a loopback host (Chromium and Firefox; WebKit does not).
+func (m *middleware) canBeSecure(r *http.Request) bool {
+	scheme, host := m.browserView(r)
+	return scheme == "https" || isLoopbackHost(hostname(host))
+}
+
 // trustsPeer reports whether r's forwarding headers are read: every peer
 // when Config.TrustedProxies is nil, else peers in its ranges.
 func (m *middleware) trustsPeer(r *http.Request) bool {
@@ -168,15 +175,16 @@ type cookieFacts struct {
 
 // cookieVerdict predicts whether the browser that sent the request stores
 // the session cookie this response sets: the reason and its arguments when
-// it will not, the zero reason when it will (or when the evidence does not
-// say it will not).
+// it will not, the zero reason when it will, or when the evidence does not
+// say it will not: a refusal by WebKit alone is reported only to a
+// User-Agent that names WebKit.
 func cookieVerdict(f cookieFacts) (reason, []any) {
 	host := hostname(f.host)
 	api := f.scheme + "://" + f.host
 	switch {
 	case f.secure && f.scheme == "http" && !isLoopbackHost(host):
 		return rCookieSecureHTTP, []any{f.name, host}
-	case f.secure && f.scheme == "http" && f.engine != engineChromium && f.engine != engineFirefox:
+	case f.secure && f.scheme == "http" && f.engine == engineWebKit && !f.crossSite:
 		return rCookieSecureLocalhost, []any{f.name, host}
 	case !f.crossSite || f.navigation:
 		return reason{}, nil
@@ -184,7 +192,7 @@ func cookieVerdict(f cookieFacts) (reason, []any) {
 		return rCookieCrossSite, []any{f.name, sameSiteName(f.sameSite), f.origin, api}
 	case !f.partitioned && f.engine != engineFirefox:
 		return rCookieNotPartitioned, []any{f.name, f.origin, api}
-	case f.partitioned && f.engine == engineWebKit:
+	case f.engine == engineWebKit:
 		return rCookieWebKitCrossSite, []any{f.name, f.origin, api}
 	}
 	return reason{}, nil

@@ -105,7 +105,10 @@ func TestCookieVerdictFollowsMeasurements(t *testing.T) {
 		{"Secure over plain http, not localhost (row e)", with(prod, func(f *cookieFacts) { f.scheme, f.partitioned = "http", false }),
 			map[engine]string{engineChromium: rCookieSecureHTTP.code, engineFirefox: rCookieSecureHTTP.code, engineWebKit: rCookieSecureHTTP.code, engineUnknown: rCookieSecureHTTP.code}},
 		{"__Host- on http://localhost (rows f, g)", with(prod, func(f *cookieFacts) { f.scheme, f.host, f.origin = "http", "localhost:3001", "http://localhost:3000" }),
-			map[engine]string{engineWebKit: rCookieSecureLocalhost.code, engineUnknown: rCookieSecureLocalhost.code}},
+			map[engine]string{engineWebKit: rCookieSecureLocalhost.code}},
+		{"cross-site on http://localhost, partitioned (row b)", with(prod, func(f *cookieFacts) {
+			f.scheme, f.host, f.origin, f.crossSite = "http", "localhost:3001", "http://127.0.0.1:3000", true
+		}), map[engine]string{engineWebKit: "cookie-third-party"}},
 		{"Lax cross-site fetch (rows b, d)", with(dev, func(f *cookieFacts) { f.origin, f.crossSite = "http://127.0.0.1:3000", true }),
 			map[engine]string{engineChromium: rCookieCrossSite.code, engineFirefox: rCookieCrossSite.code, engineWebKit: rCookieCrossSite.code, engineUnknown: rCookieCrossSite.code}},
 		{"Lax on a cross-site navigation: first-party", with(dev, func(f *cookieFacts) { f.crossSite, f.navigation = true, true }), nil},

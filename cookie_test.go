@@ -274,36 +274,45 @@ func BenchmarkCookieEncode(b *testing.B) {
 // http.Cookie.String and the cookie still round-trips.
 func TestSaveWithoutTemplate(t *testing.T) {
 	for _, tmpl := range []bool{true, false} {
-		cfg := Prod(bytes.Repeat([]byte{7}, 32), "https://app.example.com")
-		cfg.Logger = slog.New(slog.DiscardHandler)
-		m := mustCompile(cfg)
-		if !tmpl {
-			m.sess.tmpl = nil
-		}
-		r := gin.New()
-		r.Use(m.handle)
-		r.POST("/login", func(c *gin.Context) { sessions.Default(c).Set("uid", "alice"); c.Status(204) })
-		r.GET("/me", func(c *gin.Context) { c.String(200, "%v", sessions.Default(c).Get("uid")) })
+		for _, tc := range []struct {
+			origin      string
+			sameSite    http.SameSite
+			partitioned bool
+		}{
+			{"https://app.example.com", http.SameSiteLaxMode, false},  // same-site: the configured cookie
+			{"https://myapp.vercel.app", http.SameSiteNoneMode, true}, // cross-site: the cross-site cookie
+		} {
+			cfg := Prod(bytes.Repeat([]byte{7}, 32), "https://app.example.com", "https://myapp.vercel.app")
+			cfg.Logger = slog.New(slog.DiscardHandler)
+			m := mustCompile(cfg)
+			if !tmpl {
+				m.sess.tmpl, m.sess.crossTmpl = nil, nil
+			}
+			r := gin.New()
+			r.Use(m.handle)
+			r.POST("/login", func(c *gin.Context) { sessions.Default(c).Set("uid", "alice"); c.Status(204) })
+			r.GET("/me", func(c *gin.Context) { c.String(200, "%v", sessions.Default(c).Get("uid")) })
 
-		req := httptest.NewRequest(http.MethodPost, "https://api.example.com/login", nil)
-		req.Header.Set("Origin", "https://app.example.com")
-		w := httptest.NewRecorder()
-		r.ServeHTTP(w, req)
-		set := w.Header().Values("Set-Cookie")
-		if len(set) != 1 {
-			t.Fatalf("template %v: Set-Cookie %q", tmpl, set)
-		}
-		ck, err := http.ParseSetCookie(set[0])
-		if err != nil || ck.Name != "__Host-session" || !ck.Secure || !ck.Partitioned || ck.SameSite != http.SameSiteNoneMode ||
-			ck.Path != "/" || ck.MaxAge != int(defaultMaxAge.Seconds()) || ck.Expires.IsZero() {
-			t.Errorf("template %v: cookie %+v (%v)", tmpl, ck, err)
-		}
-		req = httptest.NewRequest(http.MethodGet, "https://api.example.com/me", nil)
-		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
-		w = httptest.NewRecorder()
-		r.ServeHTTP(w, req)
-		if w.Body.String() != "alice" {
-			t.Errorf("template %v: read back %q", tmpl, w.Body.String())
+			req := httptest.NewRequest(http.MethodPost, "https://api.example.com/login", nil)
+			req.Header.Set("Origin", tc.origin)
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, req)
+			set := w.Header().Values("Set-Cookie")
+			if len(set) != 1 {
+				t.Fatalf("template %v: Set-Cookie %q", tmpl, set)
+			}
+			ck, err := http.ParseSetCookie(set[0])
+			if err != nil || ck.Name != "__Host-session" || !ck.Secure || ck.Partitioned != tc.partitioned || ck.SameSite != tc.sameSite ||
+				ck.Path != "/" || ck.MaxAge != int(defaultMaxAge.Seconds()) || ck.Expires.IsZero() {
+				t.Errorf("template %v, %s: cookie %+v (%v)", tmpl, tc.origin, ck, err)
+			}
+			req = httptest.NewRequest(http.MethodGet, "https://api.example.com/me", nil)
+			req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+			w = httptest.NewRecorder()
+			r.ServeHTTP(w, req)
+			if w.Body.String() != "alice" {
+				t.Errorf("template %v: read back %q", tmpl, w.Body.String())
+			}
 		}
 	}
 }
@@ -344,7 +353,7 @@ func TestTemplatePathContainingSentinelDate(t *testing.T) {
 		// What http.SetCookie(gsessions.NewCookie(name, value, opts)) writes.
 		want := gsessions.NewCookie("sid", value, &gsessions.Options{
 			Path: path, MaxAge: int(defaultMaxAge.Seconds()), Secure: true, HttpOnly: true,
-			SameSite: http.SameSiteNoneMode, Partitioned: true,
+			SameSite: http.SameSiteLaxMode,
 		})
 		want.Expires = time.Unix(before+int64(defaultMaxAge.Seconds()), 0)
 		if got != want.String() {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	gsessions "github.com/gorilla/sessions"
 )
 
 const (
@@ -429,10 +428,13 @@ func (cc *compiled) summary() (string, []reportLine) {
 			reportLine{"csrf", "off (no ambient credential)"})
 	} else {
 		k := cc.cookie
-		ck := gsessions.NewCookie(k.Name, "<value>", &gsessions.Options{Path: k.Path, Domain: k.Domain,
-			MaxAge: int(k.MaxAge.Seconds()), Secure: !k.Insecure, HttpOnly: true, Partitioned: k.Partitioned, SameSite: k.SameSite})
-		ck.Expires = time.Time{}
-		lines = append(lines, reportLine{"cookie", "Set-Cookie: " + ck.String()},
+		if cross, ok := k.crossSite(); ok {
+			lines = append(lines, reportLine{"cookie", "Set-Cookie: " + k.template() + " (same-site front ends)"},
+				reportLine{"cookie", "Set-Cookie: " + cross.template() + " (cross-site front ends)"})
+		} else {
+			lines = append(lines, reportLine{"cookie", "Set-Cookie: " + k.template()})
+		}
+		lines = append(lines,
 			reportLine{"csrf", "on: POST, PUT, PATCH, DELETE from a cross-origin page not listed above get 403"})
 		for _, p := range c.InsecureBypassPatterns {
 			lines = append(lines, reportLine{"csrf", "exempt: " + p + " (the handler must check state/nonce itself)"})
@@ -507,7 +509,19 @@ func (cc *compiled) crossSiteWarnings() []string {
 		if !r.IsHTTP() || siteOf(o) == apiSite {
 			continue
 		}
+		_, variant := k.crossSite()
+		api, _ := parseOrigin(c.APIOrigin, false)
+		secure := api.Scheme == "https" || isLoopbackHost(api.Host)
 		switch {
+		case variant && !secure:
+			ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s, which is plain http: no cookie works there "+
+				"in Chromium, Firefox or WebKit (the cross-site cookie needs Secure, which plain http refuses off "+
+				"localhost); serve the API over https, or make them same-site", r.String(), c.APIOrigin))
+		case variant:
+			ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s: Chromium and Firefox keep its "+
+				"SameSite=None; Partitioned cookie for fetch logins, WebKit (Safari) keeps no cross-site cookie at all "+
+				"(measured in WebKitGTK 2.50); for every engine put the API on a subdomain of the front end's site, "+
+				"or serve both from one origin through a proxy", r.String(), c.APIOrigin))
 		case k.SameSite != http.SameSiteNoneMode:
 			ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s, and the cookie is SameSite=%s: Chromium, "+
 				"Firefox and WebKit refuse it; use SameSite=None with Partitioned (crosssession.Prod) or make them "+

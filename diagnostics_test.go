@@ -56,8 +56,12 @@ func TestDiagnostics(t *testing.T) {
 			msg: `POST refused with 403 (CSRF protection): Origin "http://evil.test" is not allowed and Sec-Fetch-Site is "cross-site" for host "api.example.com"`,
 		},
 		{
-			name: "Lax cookie set on a cross-site request",
-			cfg:  crosssession.Dev("http://127.0.0.1:3000"),
+			name: "Lax cookie set on a cross-site request, SameSiteOnly",
+			cfg: func() crosssession.Config {
+				c := crosssession.Dev("http://127.0.0.1:3000")
+				c.Cookie.SameSiteOnly = true
+				return c
+			}(),
 			r: func(*app) *http.Request {
 				r := req("POST", "/login", "Origin", "http://127.0.0.1:3000", "Sec-Fetch-Site", "cross-site")
 				r.Host = "localhost:3001"
@@ -70,7 +74,7 @@ func TestDiagnostics(t *testing.T) {
 			name: "Lax cookie cross-site by PSL without Sec-Fetch-Site",
 			cfg: func() crosssession.Config {
 				c := prodCfg("https://myapp.vercel.app")
-				c.Cookie.SameSite, c.Cookie.Partitioned = http.SameSiteLaxMode, false
+				c.Cookie.SameSite, c.Cookie.SameSiteOnly = http.SameSiteLaxMode, true
 				c.DebugHeader = true
 				return c
 			}(),
@@ -267,13 +271,13 @@ func TestStartupReport(t *testing.T) {
 	p := prodCfg("https://app.example.com", "https://myapp.vercel.app")
 	p.PreflightMaxAge = 24 * time.Hour
 	p.APIOrigin = "https://api.example.com"
-	p.Cookie.Partitioned = false
 	prod := p.Report()
 	for _, want := range []string{
 		"crosssession: Production policy, session",
-		"Set-Cookie: __Host-session=<value>; Path=/; Max-Age=604800; HttpOnly; Secure; SameSite=None",
+		"cookie:    Set-Cookie: __Host-session=<value>; Path=/; Max-Age=604800; HttpOnly; Secure; SameSite=Lax (same-site front ends)",
+		"cookie:    Set-Cookie: __Host-session=<value>; Path=/; Max-Age=604800; HttpOnly; Secure; SameSite=None; Partitioned (cross-site front ends)",
 		"warning:   PreflightMaxAge 24h0m0s is above Chromium's cap of 2h; 7200 is sent",
-		"warning:   https://myapp.vercel.app is cross-site with the API https://api.example.com and the cookie is not Partitioned",
+		"warning:   https://myapp.vercel.app is cross-site with the API https://api.example.com: Chromium and Firefox keep its SameSite=None; Partitioned cookie",
 	} {
 		if !strings.Contains(prod, want) {
 			t.Errorf("Prod report lacks %q:\n%s", want, prod)
@@ -287,7 +291,7 @@ func TestStartupReport(t *testing.T) {
 	rep := lax.Report()
 	for _, want := range []string{
 		"warning:   origins mix localhost and 127.0.0.1",
-		"warning:   http://127.0.0.1:3000 is cross-site with the API http://localhost:3001, and the cookie is SameSite=Lax",
+		"warning:   http://127.0.0.1:3000 is cross-site with the API http://localhost:3001: Chromium and Firefox keep its SameSite=None; Partitioned cookie",
 	} {
 		if !strings.Contains(rep, want) {
 			t.Errorf("report lacks %q:\n%s", want, rep)
@@ -472,8 +476,11 @@ func TestStartupReportIsStructured(t *testing.T) {
 	}
 	first := recs[0]
 	if first["msg"] != "crosssession: Production policy, session" || first["origins"] != "https://app.example.com, https://myapp.vercel.app" ||
-		!strings.HasPrefix(first["cookie"].(string), "Set-Cookie: __Host-session=") || first["store"] == nil || first["preflight"] == nil {
+		first["store"] == nil || first["preflight"] == nil {
 		t.Errorf("summary record %v", first)
+	}
+	if cookie, ok := first["cookie"].([]any); !ok || len(cookie) != 2 || !strings.HasPrefix(cookie[1].(string), "Set-Cookie: __Host-session=") {
+		t.Errorf("cookie attribute %v, want the same-site and the cross-site cookie", first["cookie"])
 	}
 	if csrf, ok := first["csrf"].([]any); !ok || len(csrf) != 3 {
 		t.Errorf("csrf attribute %v, want the check and both exemptions", first["csrf"])
@@ -629,5 +636,17 @@ func TestLimiterKeyReopensAcrossSynctestBubbles(t *testing.T) {
 	if n := len(logs.lines("origin-not-allowed")); n != 2 {
 		t.Errorf("after the interval in a second bubble: %d origin-not-allowed lines, want 2 "+
 			"(the key was closed by a timer of the first bubble, which never fires)", n)
+	}
+}
+
+// TestNothingWorksCrossSiteOverPlainHTTP: a cross-site front end of an API
+// on plain http off localhost can keep no cookie in any engine: the startup
+// report says so, naming the engines.
+func TestNothingWorksCrossSiteOverPlainHTTP(t *testing.T) {
+	t.Parallel()
+	cfg := crosssession.Dev("http://myapp.example.org")
+	cfg.APIOrigin = "http://api.example.com"
+	if r := cfg.Report(); !strings.Contains(r, "no cookie works there in Chromium, Firefox or WebKit") {
+		t.Errorf("report:\n%s", r)
 	}
 }

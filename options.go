@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
+	gsessions "github.com/gorilla/sessions"
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/publicsuffix"
 )
@@ -169,10 +170,25 @@ type Cookie struct {
 	// http://localhost. Production refuses Insecure.
 	Insecure bool
 
-	// Partitioned adds the Partitioned attribute (CHIPS), which is what
-	// lets a cross-site front end keep the cookie where third-party
-	// cookies are blocked. Requires Secure.
+	// Partitioned adds the Partitioned attribute (CHIPS) to the cookie
+	// set for same-site front ends. Requires Secure. Cross-site front ends
+	// get it anyway (see SameSiteOnly).
 	Partitioned bool
+
+	// SameSiteOnly turns off the cookie for cross-site front ends. By
+	// default the attributes above are those of the cookie set for a front
+	// end that is same-site with the API (app.example.com ->
+	// api.example.com, localhost:3000 -> localhost:3001), and a front end
+	// that is cross-site with it (myapp.vercel.app -> api.example.com,
+	// app.localhost -> localhost) gets SameSite=None; Secure; Partitioned
+	// instead: no other cookie survives there in Chromium with third-party
+	// cookies blocked (its default in Debian's Chromium 156) or in Firefox
+	// 153, and WebKit keeps no cross-site cookie at all (BROWSER-RULES.md,
+	// e2e tables). Secure needs an https API, or a loopback host, where
+	// Chromium and Firefox accept it. Logout expires both. The zero value
+	// (false) chooses per front end; true always sets the attributes
+	// above.
+	SameSiteOnly bool
 }
 
 // Mode selects a set of rules. The zero value is Production.
@@ -544,6 +560,30 @@ func (k Cookie) checkAttributes(name string, mode Mode, p *problems) {
 	if k.Insecure && mode == Production {
 		p.add("%s is Insecure in Production; session cookies must be Secure (browsers accept Secure on http://localhost too)", name)
 	}
+}
+
+// crossSite returns the cookie for cross-site front ends (SameSite=None;
+// Secure; Partitioned) and whether it differs from k and is enabled (see
+// Cookie.SameSiteOnly).
+func (k Cookie) crossSite() (Cookie, bool) {
+	c := k
+	c.SameSite, c.Insecure, c.Partitioned = http.SameSiteNoneMode, false, true
+	return c, !k.SameSiteOnly && c != k
+}
+
+// options returns the gorilla options of a compiled cookie.
+func (k Cookie) options() gsessions.Options {
+	return gsessions.Options{Path: k.Path, Domain: k.Domain, MaxAge: int(k.MaxAge.Seconds()), Secure: !k.Insecure,
+		HttpOnly: true, Partitioned: k.Partitioned, SameSite: k.SameSite}
+}
+
+// template is the Set-Cookie header of k, with <value> for the value and
+// no Expires, for the startup report.
+func (k Cookie) template() string {
+	o := k.options()
+	ck := gsessions.NewCookie(k.Name, "<value>", &o)
+	ck.Expires = time.Time{}
+	return ck.String()
 }
 
 // hasCookiePrefix reports whether name starts with __Host- or __Secure-,

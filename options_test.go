@@ -166,11 +166,11 @@ func TestValidateBadConfigs(t *testing.T) {
 		{"Prod plain http", prodCfg("http://app.example.com"), "plain http, which Production allows only for loopback"},
 		{"duplicate", prodCfg("https://a.example.com", "https://a.example.com"), "listed twice"},
 		{"None without Secure", with(func(c *crosssession.Config) {
-			c.Mode, c.Cookie.Name, c.Cookie.Insecure, c.Cookie.Partitioned = crosssession.Development, "sid", true, false
+			c.Mode, c.Cookie.Name, c.Cookie.Insecure, c.Cookie.SameSite = crosssession.Development, "sid", true, http.SameSiteNoneMode
 		}),
 			`cookie "sid" is SameSite=None without Secure`},
 		{"Partitioned without Secure", with(func(c *crosssession.Config) {
-			c.Mode, c.Cookie.Name, c.Cookie.Insecure, c.Cookie.SameSite = crosssession.Development, "sid", true, http.SameSiteLaxMode
+			c.Mode, c.Cookie.Name, c.Cookie.Insecure, c.Cookie.Partitioned = crosssession.Development, "sid", true, true
 		}), "Partitioned without Secure"},
 		{"__Host- with Domain", with(func(c *crosssession.Config) { c.Cookie.Domain = "example.com" }), "__Host- prefix, which forbids a Domain"},
 		{"__Host- with Path", with(func(c *crosssession.Config) { c.Cookie.Path = "/api" }), `__Host- prefix, which requires Path "/"`},

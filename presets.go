@@ -6,10 +6,13 @@ import (
 )
 
 // Dev returns the Development preset: a cookie named "session" with
-// SameSite=Lax and no Secure attribute, so plain http works in every
-// browser (Safari refuses Secure cookies on http://localhost). The front end
-// and the API must then be same-site: localhost:3000 → localhost:3001 is;
-// 127.0.0.1 → localhost is not.
+// SameSite=Lax and no Secure attribute for front ends same-site with the
+// API (localhost:3000 -> localhost:3001), which works over plain http in
+// Chromium, Firefox and WebKit (WebKit stores no Secure cookie from
+// http://localhost). Cross-site front ends (app.localhost or 127.0.0.1 ->
+// localhost) get SameSite=None; Secure; Partitioned, which Chromium and
+// Firefox keep on http://localhost and WebKit refuses (see
+// Cookie.SameSiteOnly).
 //
 // With no origins it allows http://localhost, http://127.0.0.1 and
 // http://[::1] on any port. Without Keys the session key is random per
@@ -30,26 +33,23 @@ func Dev(origins ...string) Config {
 	}
 }
 
-// Prod returns the Production preset: a cookie named "__Host-session" with
-// SameSite=None; Secure; Partitioned; HttpOnly; Path=/, which works whether
-// the front end is same-site with the API (app.example.com →
-// api.example.com) or cross-site (myapp.vercel.app → api.example.com), even
-// in browsers that block third-party cookies. key signs and encrypts the
-// cookie and must be at least 32 random bytes; at least one origin is
-// required. Unsafe requests from unlisted origins are refused (CSRF).
-//
-// When every front end is same-site with the API, SameSite=Lax without
-// Partitioned is a stronger choice: set Cookie.SameSite and
-// Cookie.Partitioned.
+// Prod returns the Production preset: a cookie named "__Host-session",
+// HttpOnly; Secure; Path=/, with SameSite=Lax for front ends same-site with
+// the API (app.example.com -> api.example.com) and SameSite=None;
+// Partitioned for cross-site ones (myapp.vercel.app -> api.example.com),
+// which keeps it in Chromium even with third-party cookies blocked and in
+// Firefox; WebKit keeps no cross-site cookie (see Cookie.SameSiteOnly). key
+// signs and encrypts the cookie and must be at least 32 random bytes; at
+// least one origin is required. Unsafe requests from unlisted origins are
+// refused (CSRF).
 func Prod(key []byte, origins ...string) Config {
 	return Config{
 		Mode:    Production,
 		Origins: slices.Clone(origins),
 		Keys:    [][]byte{key},
 		Cookie: Cookie{
-			Name:        "__Host-session",
-			SameSite:    http.SameSiteNoneMode,
-			Partitioned: true,
+			Name:     "__Host-session",
+			SameSite: http.SameSiteLaxMode,
 		},
 	}
 }

@@ -27,6 +27,12 @@ type sessionConfig struct {
 	m    *middleware
 	name string
 	opts gsessions.Options // every attribute, Partitioned included
+	// cross is the cookie for cross-site front ends (SameSite=None; Secure;
+	// Partitioned), when crossOK: Cookie.SameSiteOnly is off and opts is
+	// not that cookie already.
+	cross     gsessions.Options
+	crossOK   bool
+	crossTmpl *cookieTemplate
 
 	// Exactly one of codecs (the built-in cookie store) and store (a
 	// user's store, e.g. Redis) is set.
@@ -59,27 +65,17 @@ func (sc *sessionConfig) shares(o *sessionConfig) bool {
 }
 
 func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middleware) *sessionConfig {
-	sc := &sessionConfig{
-		m:    m,
-		name: k.Name,
-		opts: gsessions.Options{
-			Path:        k.Path,
-			Domain:      k.Domain,
-			MaxAge:      int(k.MaxAge.Seconds()),
-			Secure:      !k.Insecure,
-			HttpOnly:    true,
-			Partitioned: k.Partitioned,
-			SameSite:    k.SameSite,
-		},
-		ser: securecookie.GobEncoder{},
-	}
+	sc := &sessionConfig{m: m, name: k.Name, opts: k.options(), ser: securecookie.GobEncoder{}}
 	sc.prefixed = hasCookiePrefix(k.Name)
+	cross, ok := k.crossSite()
+	sc.cross, sc.crossOK = cross.options(), ok
 	if store != nil {
 		sc.store = store
 		return sc
 	}
 	sc.ser = sessionSerializer{}
 	sc.tmpl = newCookieTemplate(sc.name, &sc.opts)
+	sc.crossTmpl = newCookieTemplate(sc.name, &sc.cross)
 	for _, key := range keys {
 		sc.codecs = append(sc.codecs, newCodec(key, sc.opts.MaxAge))
 		sc.decoders = append(sc.decoders, sc.codecs[len(sc.codecs)-1])
@@ -146,7 +142,8 @@ type reqSession struct {
 	gs       *gsessions.Session // nil until first use
 	// cookieSess is gs with the built-in cookie store.
 	cookieSess gsessions.Session
-	opts       *gsessions.Options // nil: cfg.opts
+	opts       *gsessions.Options // nil: cfg.opts, or cfg.cross (crossSiteCookie)
+	cross      int8               // crossSiteCookie: 0 not decided, 1 yes, -1 no
 	dirty      bool               // changed since loaded or saved
 	// committed is set once the response headers are on their way: a change
 	// after that can no longer reach the browser.
@@ -430,10 +427,31 @@ func (s *reqSession) Options(o sessions.Options) {
 }
 
 func (s *reqSession) options() *gsessions.Options {
-	if s.opts != nil {
+	switch {
+	case s.opts != nil:
 		return s.opts
+	case s.crossSiteCookie():
+		return &s.cfg.cross
 	}
 	return &s.cfg.opts
+}
+
+// crossSiteCookie reports whether this response sets the cookie for a
+// cross-site front end (Cookie.SameSiteOnly): a fetch from a cross-site
+// page, to an API that can set a Secure cookie (https, or a loopback host).
+// A top-level navigation's cookie is first-party and keeps the configured
+// attributes. Decided once per request.
+func (s *reqSession) crossSiteCookie() bool {
+	if s.cross == 0 {
+		s.cross = -1
+		if s.cfg.crossOK && s.origin != "" && !isNavigation(s.r) {
+			scheme, host := s.cfg.m.browserView(s.r)
+			if crossSite(s.r, s.origin, scheme, host) && (scheme == "https" || isLoopbackHost(hostname(host))) {
+				s.cross = 1
+			}
+		}
+	}
+	return s.cross > 0
 }
 
 // errSaveAfterWrite is returned by Save when the response is already on its
@@ -482,6 +500,8 @@ func (s *reqSession) save() error {
 	case opts == &s.cfg.opts && s.cfg.tmpl != nil:
 		// The configured attributes: the header from the template.
 		header, n, err = s.cfg.tmpl.header(s.cfg.codecs[0], gs.Values, now)
+	case opts == &s.cfg.cross && s.cfg.crossTmpl != nil:
+		header, n, err = s.cfg.crossTmpl.header(s.cfg.codecs[0], gs.Values, now)
 	case opts.MaxAge >= 0:
 		value, err = s.cfg.codecs[0].encode(s.cfg.name, gs.Values, now.Unix())
 		n = len(s.cfg.name) + 1 + len(value)
@@ -505,23 +525,51 @@ func (s *reqSession) save() error {
 }
 
 // expireVariants appends the expiry of the other cookies of the session's
-// name this host may hold from crosssession: the same cookie with the
-// other Partitioned setting (a partitioned and an unpartitioned cookie are
-// two cookies in the browser), and the host-only one when Domain is set.
-// Only names this host owns are expired, never a sibling's Domain cookie.
+// name this host may hold from crosssession, after the one of opts: the
+// configured cookie and the cross-site one (Cookie.SameSiteOnly), each
+// partitioned and not when Secure (two cookies in the browser), and the
+// host-only one when Domain is set. Only names this host owns are expired,
+// never a sibling's Domain cookie.
 func (s *reqSession) expireVariants(dst []string, opts *gsessions.Options) []string {
-	if opts.Secure {
-		o := *opts
-		o.Partitioned = !o.Partitioned
-		dst = append(dst, gsessions.NewCookie(s.cfg.name, "", &o).String())
+	type key struct {
+		partitioned bool
+		domain      string
 	}
-	if opts.Domain != "" {
-		o := *opts
-		o.Domain = ""
-		dst = append(dst, gsessions.NewCookie(s.cfg.name, "", &o).String())
+	done := map[key]bool{{opts.Partitioned, opts.Domain}: true}
+	bases := []gsessions.Options{s.cfg.opts}
+	if s.cfg.crossOK && (opts.Secure || s.cfg.m.canBeSecure(s.r)) {
+		bases = append(bases, s.cfg.cross)
+	}
+	var all []gsessions.Options
+	for _, vary := range []func(gsessions.Options) gsessions.Options{
+		func(o gsessions.Options) gsessions.Options { return o },
+		func(o gsessions.Options) gsessions.Options { return withPartitioned(o, !o.Partitioned) },
+		func(o gsessions.Options) gsessions.Options { return withDomain(o, "") },
+	} {
+		for _, b := range bases {
+			all = append(all, vary(b))
+		}
+	}
+	for _, v := range all {
+		k := key{v.Partitioned, v.Domain}
+		if done[k] || v.Partitioned && !v.Secure {
+			continue
+		}
+		done[k] = true
+		v.MaxAge = -1
+		dst = append(dst, gsessions.NewCookie(s.cfg.name, "", &v).String())
 	}
 	return dst
 }
+
+func withPartitioned(o gsessions.Options, p bool) gsessions.Options {
+	if o.Secure {
+		o.Partitioned = p
+	}
+	return o
+}
+
+func withDomain(o gsessions.Options, d string) gsessions.Options { o.Domain = d; return o }
 
 // saveToStore saves gs with a server-side store, which writes the cookie.
 func (s *reqSession) saveToStore(gs *gsessions.Session, opts *gsessions.Options) error {

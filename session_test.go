@@ -86,10 +86,10 @@ func TestLoginRenewsAndLogoutExpires(t *testing.T) {
 	r.AddCookie(fresh)
 	w = serve(a, r)
 	sc := w.Header().Values("Set-Cookie")
-	// The configured cookie, then its unpartitioned twin: a leftover of a
-	// configuration without Partitioned is another cookie in the browser.
-	want := []string{"__Host-session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=None; Partitioned",
-		"__Host-session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=None"}
+	// The configured (same-site) cookie, then the cross-site one: two
+	// cookies in the browser.
+	want := []string{"__Host-session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax",
+		"__Host-session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=None; Partitioned"}
 	if logoutErr != nil || !slices.Equal(sc, want) {
 		t.Errorf("Logout: %v, Set-Cookie %q\nwant %q", logoutErr, sc, want)
 	}
@@ -550,21 +550,34 @@ func TestLogoutExpiresEveryVariant(t *testing.T) {
 	t.Parallel()
 	domain := crosssession.Prod(testKey, "https://app.example.com")
 	domain.Cookie = crosssession.Cookie{Name: "sid", Domain: "example.com", SameSite: http.SameSiteLaxMode}
+	const gone = "Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly"
 	for _, tc := range []struct {
-		name string
-		cfg  crosssession.Config
-		want []string
+		name, host string
+		cfg        crosssession.Config
+		want       []string
 	}{
-		{"Dev", crosssession.Dev(), []string{"session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; SameSite=Lax"}},
-		{"Domain", domain, []string{
-			"sid=; Path=/; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax",
-			"sid=; Path=/; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax; Partitioned",
-			"sid=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax",
+		{"Dev on a plain-http host: no Secure cookie is possible there", "api.example.com", crosssession.Dev(),
+			[]string{"session=; Path=/; " + gone + "; SameSite=Lax"}},
+		{"Dev on localhost: the cross-site cookie too", "localhost:3001", crosssession.Dev(),
+			[]string{"session=; Path=/; " + gone + "; SameSite=Lax", "session=; Path=/; " + gone + "; Secure; SameSite=None; Partitioned"}},
+		{"Domain", "api.example.com", domain, []string{
+			"sid=; Path=/; Domain=example.com; " + gone + "; Secure; SameSite=Lax",
+			"sid=; Path=/; Domain=example.com; " + gone + "; Secure; SameSite=None; Partitioned",
+			"sid=; Path=/; " + gone + "; Secure; SameSite=Lax",
+			"sid=; Path=/; " + gone + "; Secure; SameSite=None; Partitioned",
 		}},
+		{"SameSiteOnly", "api.example.com", func() crosssession.Config {
+			c := prodCfg()
+			c.Cookie.SameSiteOnly = true
+			return c
+		}(), []string{"__Host-session=; Path=/; " + gone + "; Secure; SameSite=Lax",
+			"__Host-session=; Path=/; " + gone + "; Secure; SameSite=Lax; Partitioned"}},
 	} {
 		a := newApp(t, tc.cfg)
 		a.POST("/logout", func(c *gin.Context) { _ = crosssession.Logout(c) })
-		got := serve(a, req("POST", "/logout")).Header().Values("Set-Cookie")
+		r := req("POST", "/logout")
+		r.Host = tc.host
+		got := serve(a, r).Header().Values("Set-Cookie")
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s: Set-Cookie\n%q\nwant\n%q", tc.name, got, tc.want)
 		}
@@ -573,37 +586,62 @@ func TestLogoutExpiresEveryVariant(t *testing.T) {
 
 func TestCookieAttributes(t *testing.T) {
 	t.Parallel()
+	const vercel = "https://myapp.vercel.app"
 	for _, tc := range []struct {
 		name      string
 		cfg       crosssession.Config
 		origin    string
+		site      string // Sec-Fetch-Site
+		host      string // the API's host; "" is api.example.com over https (X-Forwarded-Proto)
 		wantParts []string
 		notParts  []string
 	}{
-		{"Dev", crosssession.Dev(), "http://localhost:3000",
+		{"Dev", crosssession.Dev(), "http://localhost:3000", "same-site", "localhost:3001",
 			[]string{"session=", "Path=/", "Max-Age=604800", "HttpOnly", "SameSite=Lax"},
 			[]string{"Secure", "Partitioned", "Domain"}},
-		{"Prod", prodCfg(), "https://app.example.com",
+		{"Dev, cross-site front end on localhost", crosssession.Dev(), "http://127.0.0.1:3000", "cross-site", "localhost:3001",
+			[]string{"session=", "Path=/", "HttpOnly", "Secure", "SameSite=None", "Partitioned"}, []string{"Domain"}},
+		{"Dev, cross-site front end, SameSiteOnly", func() crosssession.Config {
+			c := crosssession.Dev()
+			c.Cookie.SameSiteOnly = true
+			return c
+		}(), "http://127.0.0.1:3000", "cross-site", "localhost:3001",
+			[]string{"session=", "SameSite=Lax"}, []string{"Secure", "Partitioned"}},
+		{"Prod, same-site front end", prodCfg(), "https://app.example.com", "same-site", "",
+			[]string{"__Host-session=", "Path=/", "Max-Age=604800", "HttpOnly", "Secure", "SameSite=Lax"},
+			[]string{"Domain", "Partitioned", "SameSite=None"}},
+		{"Prod, cross-site front end", prodCfg(vercel), vercel, "cross-site", "",
 			[]string{"__Host-session=", "Path=/", "Max-Age=604800", "HttpOnly", "Secure", "SameSite=None", "Partitioned"},
 			[]string{"Domain"}},
-		{"Prod same-site Lax", func() crosssession.Config {
+		{"Prod, cross-site by the public suffix list, no Sec-Fetch-Site", prodCfg(vercel), vercel, "", "",
+			[]string{"SameSite=None", "Partitioned"}, nil},
+		{"Prod Strict, MaxAge", func() crosssession.Config {
 			c := prodCfg()
-			c.Cookie.SameSite, c.Cookie.Partitioned, c.Cookie.MaxAge = http.SameSiteLaxMode, false, time.Hour
+			c.Cookie.SameSite, c.Cookie.MaxAge = http.SameSiteStrictMode, time.Hour
 			return c
-		}(), "https://app.example.com",
-			[]string{"__Host-session=", "Max-Age=3600", "Secure", "SameSite=Lax"},
+		}(), "https://app.example.com", "same-site", "",
+			[]string{"__Host-session=", "Max-Age=3600", "Secure", "SameSite=Strict"},
 			[]string{"Partitioned", "SameSite=None"}},
 		{"Domain cookie", func() crosssession.Config {
 			c := prodCfg()
 			c.Cookie.Name, c.Cookie.Domain = "sid", "example.com"
 			return c
-		}(), "https://app.example.com",
-			[]string{"sid=", "Domain=example.com", "Secure", "Partitioned"}, nil},
+		}(), "https://app.example.com", "same-site", "",
+			[]string{"sid=", "Domain=example.com", "Secure", "SameSite=Lax"}, []string{"Partitioned"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			a := newApp(t, tc.cfg)
-			w := serve(a, req("POST", "/login", "Origin", tc.origin, "Sec-Fetch-Site", "same-site"))
+			r := req("POST", "/login", "Origin", tc.origin)
+			if tc.site != "" {
+				r.Header.Set("Sec-Fetch-Site", tc.site)
+			}
+			if tc.host != "" {
+				r.Host = tc.host
+			} else {
+				r.Header.Set("X-Forwarded-Proto", "https")
+			}
+			w := serve(a, r)
 			sc := w.Header().Values("Set-Cookie")
 			if w.Code != 200 || len(sc) != 1 {
 				t.Fatalf("status %d, Set-Cookie %q: want 200 and one cookie", w.Code, sc)
@@ -822,7 +860,9 @@ func TestLogoutThenLoginKeepsTheLogin(t *testing.T) {
 
 func TestOptionsZeroMaxAgeKeepsConfigured(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, prodCfg())
+	cfg := prodCfg()
+	cfg.Cookie.SameSite, cfg.Cookie.Partitioned = http.SameSiteNoneMode, true
+	a := newApp(t, cfg)
 	a.POST("/strict", func(c *gin.Context) {
 		s := sessions.Default(c)
 		s.Options(sessions.Options{SameSite: http.SameSiteStrictMode})
