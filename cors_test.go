@@ -76,7 +76,7 @@ func TestCORS(t *testing.T) {
 			if tc.preflightH {
 				for k, want := range map[string]string{
 					"Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, PATCH, DELETE",
-					"Access-Control-Allow-Headers": "Authorization, Content-Type, X-Requested-With",
+					"Access-Control-Allow-Headers": "Authorization, Content-Type, X-Requested-With, X-Crosssession-Handoff",
 					"Access-Control-Max-Age":       "7200",
 					"Vary":                         "Origin",
 				} {

@@ -265,6 +265,9 @@ func (c Config) compile() (*compiled, error) {
 	c.checkAPIOrigin(&p)
 	out.methods = compileList(c.AllowMethods, defaultMethods, "AllowMethods", methodProblem, &p)
 	out.headers = compileList(c.AllowHeaders, defaultHeaders, "AllowHeaders", allowHeaderProblem, &p)
+	if !c.NoSession && !slices.ContainsFunc(out.headers, func(h string) bool { return strings.EqualFold(h, hHandoff) }) {
+		out.headers = append(slices.Clip(out.headers), hHandoff) // redeems Handoff codes
+	}
 	compileList(c.ExposeHeaders, nil, "ExposeHeaders", exposeHeaderProblem, &p)
 	c.checkBypassPatterns(&p)
 	out.trusted = parseTrustedProxies(c.TrustedProxies, p.add)

@@ -56,6 +56,8 @@ var (
 		"written, so the change is lost; change the session before writing the body"}
 	rChangedBeforeHijack = reason{"session-saved-after-write", "the session was changed before the connection was " +
 		"hijacked (WebSocket upgrade), so the change is lost; save it in an earlier request"}
+	rHandoffRefused = reason{"handoff-refused", "the X-Crosssession-Handoff code was not redeemed: %s; the request " +
+		"goes on with the session it carried (log in again)"}
 	rStoreFailed     = reason{"store-unavailable", "the session store failed, so the request was answered with 503: %s"}
 	rStoreFailedLate = reason{"store-unavailable", "the session store failed: %v"}
 	rUnencodable     = reason{"session-unencodable", "the session was not saved, so the request was answered with " +

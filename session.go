@@ -45,8 +45,10 @@ type sessionConfig struct {
 	tmpl     *cookieTemplate // the Set-Cookie header of the configured options; nil: net/http writes it
 	prefixed bool            // hasCookiePrefix(name), computed once
 	store    gsessions.Store
-	ser      securecookie.Serializer // how values are encoded, for Set-time checks
-	keyIDs   [][32]byte              // SHA-256 of each key, to tell whether two policies read each other's cookies
+	ser      securecookie.Serializer    // how values are encoded, for Set-time checks
+	keyIDs   [][32]byte                 // SHA-256 of each key, to tell whether two policies read each other's cookies
+	handoff  *securecookie.SecureCookie // Handoff codes
+	redeemed redeemedCodes              // nonces of redeemed Handoff codes
 }
 
 // shares reports whether two policies may act on the same session: the
@@ -67,6 +69,7 @@ func (sc *sessionConfig) shares(o *sessionConfig) bool {
 func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middleware) *sessionConfig {
 	sc := &sessionConfig{m: m, name: k.Name, opts: k.options(), ser: securecookie.GobEncoder{}}
 	sc.prefixed = hasCookiePrefix(k.Name)
+	sc.handoff = newHandoffCodec(keys)
 	cross, ok := k.crossSite()
 	sc.cross, sc.crossOK = cross.options(), ok
 	if store != nil {
@@ -96,6 +99,9 @@ func (sc *sessionConfig) serve(c *gin.Context, d decision, varyBoth []string) {
 	s.w = sessionWriter{ResponseWriter: c.Writer, s: s}
 	c.Writer = &s.w
 	c.Set(sessions.DefaultKey, s)
+	if code := get(c.Request.Header, hHandoff); code != "" && d.allow {
+		s.redeem(code)
+	}
 	defer func() {
 		c.Writer = s.inner
 		if p := recover(); p != nil {

@@ -1,0 +1,250 @@
+package crosssession
+
+import (
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/securecookie"
+	gsessions "github.com/gorilla/sessions"
+)
+
+// Logins that end in a top-level navigation to the API (a form POST and a
+// redirect, an OAuth or OpenID Connect callback, a magic link) set a
+// first-party cookie, which a cross-site front end never sees: Chromium and
+// Firefox keep a Partitioned one in the API's own partition, and refuse an
+// unpartitioned one to third-party requests (e2e tables). Handoff carries
+// the session to the front end instead: a one-time code in the URL
+// fragment of the redirect, which the front end redeems with one
+// credentialed fetch, whose response sets the cookie in the front end's
+// own partition.
+
+// ErrHandoffTarget: the URL given to Handoff is not an http(s) URL of a
+// front end the policy allows, or has a fragment.
+var ErrHandoffTarget = errors.New("crosssession: handoff target refused")
+
+const (
+	hHandoff       = "X-Crosssession-Handoff" // the header that redeems a code
+	handoffParam   = "crosssession="          // the fragment that carries it
+	handoffName    = "crosssession-handoff"   // the name its MAC binds
+	handoffMaxAge  = 60                       // seconds a code lives
+	handoffMaxSeen = 4096                     // redeemed codes remembered
+)
+
+// Handoff ends a login that happened in a top-level navigation: instead of
+// setting the session cookie on this response (where a cross-site front
+// end would never see it), it redirects (303) to target, a URL of an
+// allowed front end, with a code in the fragment:
+//
+//	target#crosssession=<code>
+//
+// The front end redeems the code once, within 60 seconds, by sending it in
+// the X-Crosssession-Handoff header of a credentialed fetch to any route of
+// the policy; that response sets the session cookie for the front end
+// (README, "Logins by redirect"). Call it after the session holds the
+// user (after Login and Set):
+//
+//	crosssession.Login(c)
+//	sessions.Default(c).Set("user", id)
+//	crosssession.Handoff(c, "https://myapp.vercel.app/")
+//
+// The code is signed and encrypted with the policy's key, names the target
+// origin (a request from another Origin cannot redeem it), expires after
+// 60 seconds, and is single-use: with a Store the record it names is
+// deleted when redeemed; with the cookie store each process remembers the
+// codes it redeemed (another machine could accept a stolen code within its
+// 60 seconds). A fragment is never sent to a server nor in a Referer, and
+// the README's front-end line removes it from the history.
+//
+// It returns an error wrapping ErrHandoffTarget for a target that is not
+// an allowed front end (no open redirect), ErrNoSession,
+// ErrResponseWritten, or ErrStoreUnavailable; the response is then not
+// written.
+func Handoff(c *gin.Context, target string) error {
+	s, err := current(c)
+	if err != nil {
+		return err
+	}
+	if !s.writable() {
+		return newError(ErrResponseWritten, nil, "Handoff was called after the response was written")
+	}
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+		u.Fragment != "" || strings.Contains(target, "#") {
+		return newError(ErrHandoffTarget, err, "%q is not an absolute http(s) URL without a fragment", target)
+	}
+	origin := u.Scheme + "://" + u.Host
+	if !s.cfg.m.origins.Match(origin) {
+		return newError(ErrHandoffTarget, nil, "the origin %q of %q is not allowed by this policy", origin, target)
+	}
+	code, err := s.handoffCode(origin)
+	if err != nil {
+		return err
+	}
+	s.dirty = false // the session goes in the code, not in a first-party cookie
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	c.Redirect(http.StatusSeeOther, target+"#"+handoffParam+code)
+	return nil
+}
+
+// handoffCode encodes the session for origin: its values (cookie store),
+// or the cookie value of its saved record (Store).
+func (s *reqSession) handoffCode(origin string) (string, error) {
+	gs := s.session()
+	nonce := make([]byte, 16)
+	rand.Read(nonce)
+	payload := map[any]any{"o": origin, "n": nonce}
+	if s.cfg.store == nil {
+		payload["v"] = gs.Values
+	} else {
+		opts := *s.options()
+		gs.Options = &opts
+		w := discard{http.Header{}}
+		if err := s.cfg.store.Save(s.r, w, gs); err != nil {
+			return "", newError(ErrStoreUnavailable, err, "saving session %q: %v", s.cfg.name, err)
+		}
+		ck, err := http.ParseSetCookie(w.h.Get(hSetCookie))
+		if err != nil {
+			return "", newError(ErrStoreUnavailable, err, "the store wrote no session cookie: %v", err)
+		}
+		payload["id"] = ck.Value
+	}
+	code, err := s.cfg.handoff.Encode(handoffName, payload)
+	if err != nil {
+		return "", s.explainEncode(err, gs.Values)
+	}
+	return code, nil
+}
+
+// redeem replaces the request's session with the one a Handoff code
+// carries, to be saved in this response; a code that cannot be redeemed is
+// diagnosed and the request goes on with its own session.
+func (s *reqSession) redeem(code string) {
+	if why := s.tryRedeem(code); why != "" {
+		s.cfg.m.diagnose(s.c, rHandoffRefused, s.origin, why)
+	}
+}
+
+func (s *reqSession) tryRedeem(code string) string {
+	var p map[any]any
+	if err := s.cfg.handoff.Decode(handoffName, code, &p); err != nil {
+		if strings.Contains(err.Error(), "expired timestamp") {
+			return "it is older than 60 seconds"
+		}
+		return "it is not a code this policy issued"
+	}
+	if o, _ := p["o"].(string); o != s.origin {
+		return "it was issued for " + clip(o)
+	}
+	nonce, _ := p["n"].([]byte)
+	if !s.cfg.redeemed.first(nonce) {
+		return "it was redeemed already"
+	}
+	values, why := s.handoffValues(p)
+	if why != "" {
+		return why
+	}
+	s.cookieSess = gsessions.Session{Values: values, IsNew: true}
+	s.gs = &s.cookieSess
+	if s.cfg.store != nil {
+		s.gs = gsessions.NewSession(s.cfg.store, s.cfg.name)
+		s.gs.Values, s.gs.IsNew = values, true
+	}
+	if !s.committed {
+		addVaryCookie(s.inner.Header(), s.varyBoth)
+	}
+	s.dirty = true
+	return ""
+}
+
+// handoffValues returns the session values of a decoded code; with a Store
+// it loads the record the code names and deletes it (single use on every
+// machine), so the front end's session gets a new ID.
+func (s *reqSession) handoffValues(p map[any]any) (map[any]any, string) {
+	if s.cfg.store == nil {
+		vs, _ := p["v"].(map[any]any)
+		if vs == nil {
+			vs = map[any]any{}
+		}
+		return vs, ""
+	}
+	id, _ := p["id"].(string)
+	r := s.r.Clone(s.r.Context())
+	r.Header = http.Header{hCookie: {s.cfg.name + "=" + id}}
+	old, err := s.cfg.store.New(r, s.cfg.name)
+	if err != nil || old == nil || old.IsNew {
+		return nil, "its session is gone (redeemed already, or the store lost it)"
+	}
+	if err := s.deleteRecord(old); err != nil {
+		return nil, "the store failed: " + err.Error()
+	}
+	return old.Values, ""
+}
+
+// newHandoffCodec returns the codec of Handoff codes: keys derived from
+// the policy's first key (a random one without keys), a 60-second life.
+func newHandoffCodec(keys [][]byte) *securecookie.SecureCookie {
+	secret := make([]byte, minKeyLen)
+	if len(keys) > 0 {
+		secret = keys[0]
+	} else {
+		rand.Read(secret)
+	}
+	hashKey, err1 := hkdf.Key(sha256.New, secret, nil, "crosssession v1 handoff HMAC-SHA256", 32)
+	blockKey, err2 := hkdf.Key(sha256.New, secret, nil, "crosssession v1 handoff AES-256", 32)
+	if err := errors.Join(err1, err2); err != nil {
+		panic(err) // unreachable: 32 bytes is far below HKDF-SHA256's limit
+	}
+	sc := securecookie.New(hashKey, blockKey)
+	sc.SetSerializer(sessionSerializer{})
+	sc.MaxAge(handoffMaxAge)
+	sc.MaxLength(0)
+	return sc
+}
+
+// redeemedCodes remembers the nonces of redeemed codes until they expire.
+type redeemedCodes struct {
+	mu   sync.Mutex
+	seen map[string]int64 // nonce -> expiry (unix seconds)
+}
+
+// first records nonce and reports whether it is seen for the first time.
+// When full, it forgets expired nonces; still full, it refuses (a code
+// that cannot be proven unused is not redeemed).
+func (rc *redeemedCodes) first(nonce []byte) bool {
+	if len(nonce) != 16 {
+		return false
+	}
+	k := base64.RawStdEncoding.EncodeToString(nonce)
+	now := time.Now().Unix()
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.seen == nil {
+		rc.seen = make(map[string]int64)
+	}
+	if _, ok := rc.seen[k]; ok {
+		return false
+	}
+	if len(rc.seen) >= handoffMaxSeen {
+		for n, exp := range rc.seen {
+			if exp < now {
+				delete(rc.seen, n)
+			}
+		}
+		if len(rc.seen) >= handoffMaxSeen {
+			return false
+		}
+	}
+	rc.seen[k] = now + handoffMaxAge + 1
+	return true
+}

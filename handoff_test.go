@@ -1,0 +1,166 @@
+package crosssession_test
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/crosssession/crosssession"
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+)
+
+const spa = "https://myapp.vercel.app"
+
+// handoffApp is an API whose login is a form POST (a top-level navigation)
+// that ends with Handoff to the SPA.
+func handoffApp(t testing.TB, cfg crosssession.Config) (*app, *error) {
+	a := newApp(t, cfg)
+	var handoffErr error
+	a.POST("/form-login", func(c *gin.Context) {
+		if err := crosssession.Login(c); err != nil {
+			t.Error(err)
+		}
+		sessions.Default(c).Set("user", "alice")
+		handoffErr = crosssession.Handoff(c, c.DefaultQuery("to", spa+"/home?tab=1"))
+		if handoffErr != nil {
+			c.String(http.StatusBadRequest, "no")
+		}
+	})
+	return a, &handoffErr
+}
+
+// formLogin posts the login form from the SPA as a browser navigates, and
+// returns the code of the redirect.
+func formLogin(t *testing.T, a http.Handler, to string) (*http.Response, string) {
+	t.Helper()
+	target := "/form-login"
+	if to != "" {
+		target += "?to=" + url.QueryEscape(to)
+	}
+	r := req("POST", target, "Origin", spa, "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate",
+		"Content-Type", "application/x-www-form-urlencoded", "X-Forwarded-Proto", "https")
+	res := serve(a, r).Result()
+	_, code, _ := strings.Cut(res.Header.Get("Location"), "#crosssession=")
+	return res, code
+}
+
+// redeem is the SPA's fetch with the code.
+func redeem(a http.Handler, origin, code string) *http.Response {
+	return serve(a, req("GET", "/me", "Origin", origin, "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "cors",
+		"X-Crosssession-Handoff", code, "X-Forwarded-Proto", "https")).Result()
+}
+
+// TestHandoffCarriesARedirectLoginToTheFrontEnd: a login by form POST ends
+// with a 303 to the SPA carrying a code in the fragment and no cookie; the
+// SPA's credentialed fetch with the code gets the session cookie as a
+// cross-site front end keeps it (SameSite=None; Partitioned); the cookie
+// then opens the session.
+func TestHandoffCarriesARedirectLoginToTheFrontEnd(t *testing.T) {
+	t.Parallel()
+	a, _ := handoffApp(t, prodCfg(spa))
+	res, code := formLogin(t, a, "")
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, spa+"/home?tab=1#crosssession=") || code == "" {
+		t.Fatalf("login: %d, Location %q", res.StatusCode, loc)
+	}
+	if len(res.Cookies()) != 0 || res.Header.Get("Cache-Control") != "no-store" || res.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("login response: cookies %v, headers %v", res.Cookies(), res.Header)
+	}
+	got := redeem(a, spa, code)
+	cks := got.Cookies()
+	if got.StatusCode != 200 || len(cks) != 1 || !cks[0].Partitioned || cks[0].SameSite != http.SameSiteNoneMode {
+		t.Fatalf("redeem: %d, cookies %v", got.StatusCode, got.Header.Values("Set-Cookie"))
+	}
+	r := req("GET", "/me", "Origin", spa, "Sec-Fetch-Site", "cross-site")
+	r.AddCookie(cks[0])
+	if w := serve(a, r); w.Code != 200 || !strings.Contains(w.Body.String(), "alice") {
+		t.Errorf("the handed-off cookie: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestHandoffCodesResistReplayAndMisuse: a code is redeemed once, only from
+// the origin it was issued for, within 60 seconds, and only as issued; each
+// refusal is diagnosed and leaves the request without a session.
+func TestHandoffCodesResistReplayAndMisuse(t *testing.T) {
+	t.Parallel()
+	other := "https://admin.example.com"
+	cfg := prodCfg(spa, other)
+	cfg.DebugHeader = true
+	a, _ := handoffApp(t, cfg)
+	_, code := formLogin(t, a, "")
+	if res := redeem(a, spa, code); res.StatusCode != 200 {
+		t.Fatalf("first redeem: %d", res.StatusCode)
+	}
+	_, code2 := formLogin(t, a, "")
+	tampered := code2[:len(code2)-4] + "AAAA"
+	for _, tc := range []struct {
+		name, origin, code, why string
+	}{
+		{"replay", spa, code, "redeemed already"},
+		{"another allowed origin", other, code2, "it was issued for https://myapp.vercel.app"},
+		{"tampered", spa, tampered, "not a code this policy issued"},
+		{"a session cookie's value as a code", spa, "MTcwMDAwMDAwMHxhYmN8ZGVm", "not a code this policy issued"},
+	} {
+		res := redeem(a, tc.origin, tc.code)
+		if res.StatusCode != http.StatusUnauthorized || len(res.Cookies()) != 0 {
+			t.Errorf("%s: %d, cookies %v", tc.name, res.StatusCode, res.Cookies())
+		}
+		if d := res.Header.Get("X-Crosssession-Debug"); !strings.Contains(d, "handoff-refused: ") || !strings.Contains(d, tc.why) {
+			t.Errorf("%s: diagnostic %q, want handoff-refused saying %q", tc.name, d, tc.why)
+		}
+	}
+	if res := redeem(a, spa, code2); res.StatusCode != 200 {
+		t.Errorf("a refused attempt from another origin must not use the code up: %d", res.StatusCode)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		a, _ := handoffApp(t, prodCfg(spa))
+		_, code := formLogin(t, a, "")
+		time.Sleep(61 * time.Second)
+		if res := redeem(a, spa, code); res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("a code 61 s old: %d", res.StatusCode)
+		}
+	})
+}
+
+// TestHandoffRefusesOpenRedirects: only URLs of allowed front ends, without
+// a fragment, are targets; anything else returns ErrHandoffTarget and the
+// handler answers itself.
+func TestHandoffRefusesOpenRedirects(t *testing.T) {
+	t.Parallel()
+	a, handoffErr := handoffApp(t, prodCfg(spa))
+	for _, to := range []string{"https://evil.test/", "https://myapp.vercel.app.evil.test/", "//evil.test/", "/relative",
+		"javascript:alert(1)", spa + "/#frag", "https://user@myapp.vercel.app/", "http://myapp.vercel.app/"} {
+		res, _ := formLogin(t, a, to)
+		if !errors.Is(*handoffErr, crosssession.ErrHandoffTarget) || res.StatusCode != http.StatusBadRequest || res.Header.Get("Location") != "" {
+			t.Errorf("target %q: %v, %d, Location %q", to, *handoffErr, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+}
+
+// TestHandoffWithAStoreIsSingleUseEverywhere: with a Store the code names a
+// record that redemption deletes, so a second machine (its own memory of
+// redeemed codes) refuses it too, and the front end's session has a new ID.
+func TestHandoffWithAStoreIsSingleUseEverywhere(t *testing.T) {
+	t.Parallel()
+	store := &memStore{m: map[string]map[any]any{}}
+	cfg := prodCfg(spa)
+	cfg.Store = store
+	a, _ := handoffApp(t, cfg)
+	b, _ := handoffApp(t, cfg)
+	_, code := formLogin(t, a, "")
+	res := redeem(a, spa, code)
+	if res.StatusCode != 200 || len(res.Cookies()) != 1 {
+		t.Fatalf("redeem: %d %v", res.StatusCode, res.Cookies())
+	}
+	if again := redeem(b, spa, code); again.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the same code on another machine: %d", again.StatusCode)
+	}
+	if len(store.m) != 1 {
+		t.Errorf("%d records, want only the front end's", len(store.m))
+	}
+}
