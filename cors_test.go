@@ -284,3 +284,60 @@ func TestHeaderValuesAreNotShared(t *testing.T) {
 		}
 	}
 }
+
+// TestAllowOriginFunc: origins decided at run time get CORS headers, pass
+// the CSRF check and preflights, like listed ones; the function sees only
+// origins a browser could send, after the list, and its refusal is a
+// refusal everywhere.
+func TestAllowOriginFunc(t *testing.T) {
+	t.Parallel()
+	const tenant, stranger = "https://tenant-a.example.net", "https://tenant-b.example.net"
+	var asked []string
+	var mu sync.Mutex
+	cfg := prodCfg("https://app.example.com")
+	cfg.AllowOriginFunc = func(o string) bool {
+		mu.Lock()
+		asked = append(asked, o)
+		mu.Unlock()
+		return o == tenant || o == "http://tenant.example.net"
+	}
+	a := newApp(t, cfg)
+	for _, tc := range []struct {
+		name, origin string
+		r            func(o string) *http.Request
+		status       int
+		acao         bool
+	}{
+		{"GET", tenant, func(o string) *http.Request { return req("GET", "/plain", "Origin", o) }, 200, true},
+		{"cross-site POST", tenant, func(o string) *http.Request {
+			return req("POST", "/change", "Origin", o, "Sec-Fetch-Site", "cross-site")
+		}, 200, true},
+		{"preflight", tenant, func(o string) *http.Request { return preflight("/change", o, "PUT") }, 204, true},
+		{"refused GET", stranger, func(o string) *http.Request { return req("GET", "/plain", "Origin", o) }, 200, false},
+		{"refused POST", stranger, func(o string) *http.Request {
+			return req("POST", "/change", "Origin", o, "Sec-Fetch-Site", "cross-site")
+		}, 403, false},
+		{"plain http in Production never asked", "http://tenant.example.net", func(o string) *http.Request {
+			return req("POST", "/change", "Origin", o, "Sec-Fetch-Site", "cross-site")
+		}, 403, false},
+	} {
+		w := serve(a, tc.r(tc.origin))
+		if w.Code != tc.status || (w.Header().Get("Access-Control-Allow-Origin") == tc.origin) != tc.acao ||
+			tc.acao && w.Header().Get("Access-Control-Allow-Credentials") != "true" {
+			t.Errorf("%s from %s: %d %v", tc.name, tc.origin, w.Code, w.Header())
+		}
+	}
+	mu.Lock()
+	asked = nil
+	mu.Unlock()
+	for _, o := range []string{"https://app.example.com", "null", "HTTPS://TENANT-A.EXAMPLE.NET", tenant + "/", tenant + ":443",
+		"https://tenant-a.example.net.", "http://tenant.example.net"} {
+		serve(a, req("GET", "/plain", "Origin", o))
+	}
+	if len(asked) != 0 {
+		t.Errorf("AllowOriginFunc was asked about %q", asked)
+	}
+	if r := cfg.Report(); !strings.Contains(r, "and those AllowOriginFunc allows") {
+		t.Errorf("report:\n%s", r)
+	}
+}

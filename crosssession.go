@@ -31,6 +31,7 @@ type middleware struct {
 	cookies     cookieMemory   // evidence for no-cookie
 	chainSeen   atomic.Bool    // New's first request checked its chain
 	origins     *originSet
+	originFunc  func(origin string) bool // Config.AllowOriginFunc
 	debugHeader bool
 	limit       limiter
 	credentials bool
@@ -72,6 +73,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		methodList:  cc.methods,
 		headerList:  cc.headers,
 		origins:     compileOrigins(cc.rules),
+		originFunc:  cfg.AllowOriginFunc,
 		debugHeader: cfg.Mode == Development || cfg.DebugHeader,
 		limit:       limiter{every: diagnosticsLogEvery},
 		credentials: !cfg.NoSession,
@@ -180,7 +182,7 @@ func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath str
 	origins := r.Header[hOrigin]
 	if len(origins) == 1 {
 		d.origin = origins[0]
-		d.allow = m.origins.Match(d.origin)
+		d.allow = m.allowed(d.origin)
 	}
 	if r.Method == http.MethodOptions && d.origin != "" && len(r.Header[hRequestMethod]) > 0 {
 		if isGroupPreflight(route) && !m.ownsRoute(fullPath) {
@@ -281,7 +283,7 @@ func (m *middleware) serve(c *gin.Context) {
 // of the Group nested in it whose paths the request is for (stacking rule 1).
 func (m *middleware) servePreflight(c *gin.Context, d decision) {
 	if sub := m.subFor(c.Request.URL.Path); sub != nil {
-		sub.answerPreflight(c, decision{action: actPreflight, origin: d.origin, allow: sub.origins.Match(d.origin)})
+		sub.answerPreflight(c, decision{action: actPreflight, origin: d.origin, allow: sub.allowed(d.origin)})
 		return
 	}
 	m.answerPreflight(c, d)

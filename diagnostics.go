@@ -422,7 +422,11 @@ func (cc *compiled) summary() (string, []reportLine) {
 	for _, r := range cc.rules {
 		origins = append(origins, r.String())
 	}
-	lines := []reportLine{{"origins", strings.Join(origins, ", ")}}
+	list := strings.Join(origins, ", ")
+	if c.AllowOriginFunc != nil {
+		list += ", and those AllowOriginFunc allows"
+	}
+	lines := []reportLine{{"origins", list}}
 	if c.NoSession {
 		lines = append(lines, reportLine{"cookie", "none; no Access-Control-Allow-Credentials; front ends call without credentials"},
 			reportLine{"csrf", "off (no ambient credential)"})

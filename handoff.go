@@ -82,7 +82,7 @@ func Handoff(c *gin.Context, target string) error {
 		return newError(ErrHandoffTarget, err, "%q is not an absolute http(s) URL without a fragment", target)
 	}
 	origin := u.Scheme + "://" + u.Host
-	if !s.cfg.m.origins.Match(origin) {
+	if !s.cfg.m.allowed(origin) {
 		return newError(ErrHandoffTarget, nil, "the origin %q of %q is not allowed by this policy", origin, target)
 	}
 	code, err := s.handoffCode(origin)

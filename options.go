@@ -42,6 +42,18 @@ type Config struct {
 	// list is an error. [Dev] with no arguments lists the loopback hosts.
 	Origins []string
 
+	// AllowOriginFunc allows origins decided at run time (a tenant table,
+	// preview deployments), after Origins: an origin the list allows never
+	// reaches it. It gets the Origin header only when a browser could have
+	// sent it (canonical form, never "null"; in Production, plain http only
+	// for loopback hosts), and its answer decides CORS, the CSRF check,
+	// Handoff targets and diagnostics alike. It must depend on the origin
+	// alone (responses vary on Origin only), be safe for concurrent use and
+	// be fast: it runs on every request from an origin the list does not
+	// allow. nil allows only Origins. See the README for a safe recipe for
+	// preview deployments.
+	AllowOriginFunc func(origin string) bool
+
 	// Keys sign and encrypt session cookies. Keys[0] is used for new
 	// cookies; the others are still accepted, so a key can be rotated
 	// without logging users out: put the new key first and keep the old one

@@ -2,6 +2,7 @@ package crosssession
 
 import (
 	"github.com/crosssession/crosssession/internal/origin"
+	"strings"
 )
 
 // The origin grammar, the matcher and the site computation live in
@@ -47,3 +48,25 @@ func splitHostPort(hp string) (host, port string) { return origin.SplitHostPort(
 
 // siteOf returns the schemeful site of an origin (see origin.Site).
 func siteOf(o string) string { return origin.Site(o) }
+
+// allowed reports whether origin, the Origin header, is allowed: by the
+// list, else by Config.AllowOriginFunc, which sees only origins in the form
+// browsers send them (never "null", never one that differs from its
+// canonical form) and, in Production, no plain-http origin of a host that
+// is not loopback. CORS, the CSRF check, Handoff and the diagnostics all
+// ask here.
+func (m *middleware) allowed(o string) bool {
+	if m.origins.Match(o) {
+		return true
+	}
+	if m.originFunc == nil || len(o) > maxOriginLen {
+		return false
+	}
+	if !origin.Canonical(o) {
+		return false
+	}
+	if m.mode == Production && strings.HasPrefix(o, "http://") && !isLoopbackHost(hostname(o[len("http://"):])) {
+		return false
+	}
+	return m.originFunc(o)
+}

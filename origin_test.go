@@ -105,3 +105,37 @@ func TestAppOriginThroughPolicy(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAllowed: the allow-list decision with AllowOriginFunc beside the
+// list alone: an origin the list allows (the function is not asked), one
+// the function allows, one it refuses.
+func BenchmarkAllowed(b *testing.B) {
+	cfg := Prod(make([]byte, 32), "https://app.example.com", "https://*.example.org")
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	static := mustCompile(cfg)
+	tenants := map[string]bool{"https://tenant-a.example.net": true}
+	cfg.AllowOriginFunc = func(o string) bool { return tenants[o] }
+	dynamic := mustCompile(cfg)
+	for _, bc := range []struct {
+		name   string
+		m      *middleware
+		origin string
+		want   bool
+	}{
+		{"list/listed", static, "https://app.example.com", true},
+		{"list/unlisted", static, "https://tenant-a.example.net", false},
+		{"func/listed", dynamic, "https://app.example.com", true},
+		{"func/allowed", dynamic, "https://tenant-a.example.net", true},
+		{"func/refused", dynamic, "https://tenant-b.example.net", false},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			if bc.m.allowed(bc.origin) != bc.want {
+				b.Fatalf("allowed(%q) != %v", bc.origin, bc.want)
+			}
+			for b.Loop() {
+				bc.m.allowed(bc.origin)
+			}
+		})
+	}
+}

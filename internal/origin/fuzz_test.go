@@ -121,3 +121,18 @@ func FuzzPunycode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCanonical: Canonical agrees with Parse on every input.
+func FuzzCanonical(f *testing.F) {
+	for _, s := range []string{"https://app.example.com", "http://127.1", "http://[::1]:3000", "capacitor://localhost",
+		"https://xn--bcher-kva.example", "http://foo.255", "https://-a.b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, o string) {
+		r, err := Parse(o)
+		want := err == nil && r.Exact() && r.String() == o
+		if got := Canonical(o); got != want {
+			t.Fatalf("Canonical(%q) = %v, Parse: %v (%v)", o, got, want, err)
+		}
+	})
+}

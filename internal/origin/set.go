@@ -168,3 +168,48 @@ func canonicalPort(port, scheme string) bool {
 	}
 	return n <= 65535 && !(n == 80 && scheme == "http://") && !(n == 443 && scheme == "https://")
 }
+
+// Canonical reports whether origin is exactly what a browser sends for
+// some page: the form Parse accepts and prints back unchanged, for one
+// origin (no pattern). A DNS name is checked byte by byte without
+// allocating; addresses and app or extension origins go through Parse.
+func Canonical(origin string) bool {
+	if len(origin) > MaxLen {
+		return false
+	}
+	scheme := ""
+	switch {
+	case strings.HasPrefix(origin, "https://"):
+		scheme = "https://"
+	case strings.HasPrefix(origin, "http://"):
+		scheme = "http://"
+	}
+	if scheme != "" {
+		host, _, ok := splitCanonical(origin[len(scheme):], scheme)
+		if !ok {
+			return false
+		}
+		if host[0] != '[' && !strings.Contains(host, "xn--") && dnsName(host) {
+			return true // punycode labels are left to Parse's UTS 46 checks
+		}
+	}
+	r, err := Parse(origin)
+	return err == nil && r.Exact() && r.String() == origin
+}
+
+// dnsName reports whether host, already made of lowercase letters, digits,
+// hyphens, underscores and dots, is a name rather than an address: no label
+// starts or ends with a hyphen, and the last label is not a number (which a
+// browser reads as part of an IPv4 address).
+func dnsName(host string) bool {
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if strings.Trim(last, "0123456789") == "" || strings.HasPrefix(last, "0x") {
+		return false
+	}
+	for label := range strings.SplitSeq(host, ".") {
+		if label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+	}
+	return true
+}

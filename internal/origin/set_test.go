@@ -267,3 +267,26 @@ func BenchmarkOriginLookup(b *testing.B) {
 		}
 	}
 }
+
+// TestCanonical agrees with Parse: a value is canonical exactly when Parse
+// accepts it as one origin and prints it back unchanged.
+func TestCanonical(t *testing.T) {
+	for _, o := range []string{
+		"https://app.example.com", "http://localhost:3000", "https://tenant-a.example.net", "http://127.0.0.1:8080",
+		"http://[::1]:3000", "capacitor://localhost", "https://xn--bcher-kva.example", "https://a_b.example.com",
+		"https://App.example.com", "https://app.example.com/", "https://app.example.com:443", "http://127.1",
+		"http://1", "http://[::1]:", "https://app.example.com.", "null", "https://-a.example.com", "https://a-.example.com",
+		"https://xn--f.example.com", "http://0x7f.0.0.1", "https://*.example.com", "http://localhost:*", "https://a..b",
+		"https://app.example.com:0443", "https://app.example.com:65536", "https://app.example.com\t", "",
+		"http://foo.255", "http://[0:0:0:0:0:0:0:1]", "http://xn--a",
+	} {
+		r, err := Parse(o)
+		want := err == nil && r.Exact() && r.String() == o
+		if got := Canonical(o); got != want {
+			t.Errorf("Canonical(%q) = %v, Parse says %v (%v)", o, got, want, err)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { Canonical("https://tenant-a.example.net") }); n != 0 {
+		t.Errorf("Canonical of a DNS name allocates %v times", n)
+	}
+}
