@@ -40,12 +40,14 @@ func (m *middleware) answerPreflight(c *gin.Context, d decision) {
 	} else {
 		h[hVary] = vals[0:2:2]
 	}
-	m.writeCORS(h, d, vals, true, fresh)
 	if !d.allow {
 		m.diagnoseRequest(c, d)
 	} else if r, args := m.preflightProblem(c.Request.Header); r.code != "" {
 		m.diagnose(c, r, d.origin, args...)
+	} else if methods, known := m.routeProblem(c); known && m.fromRoutes {
+		vals[4] = methods
 	}
+	m.writeCORS(h, d, vals, true, fresh)
 	c.AbortWithStatus(http.StatusNoContent)
 }
 

@@ -29,6 +29,8 @@ type middleware struct {
 	near        []nearCand     // the origins, for near-miss suggestions
 	trusted     []netip.Prefix // Config.TrustedProxies; nil: every peer
 	cookies     cookieMemory   // evidence for no-cookie
+	routes      routesOnce     // the route table, for preflights
+	fromRoutes  bool           // Config.PreflightFromRoutes
 	chainSeen   atomic.Bool    // New's first request checked its chain
 	origins     *originSet
 	originFunc  func(origin string) bool // Config.AllowOriginFunc
@@ -83,6 +85,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		maxAge:      strconv.Itoa(int(cc.maxAge.Seconds())),
 		expose:      strings.Join(cfg.ExposeHeaders, ", "),
 		onError:     cfg.ErrorHandler,
+		fromRoutes:  cfg.PreflightFromRoutes,
 	}
 	if m.credentials {
 		m.cop = newCSRFCheck(cc)

@@ -434,7 +434,8 @@ func TestPreflightProblemsDiagnosed(t *testing.T) {
 	} {
 		cfg, logs := withLog(crosssession.Dev(o))
 		a := newApp(t, cfg)
-		r := req("OPTIONS", "/change", "Origin", o, "Access-Control-Request-Method", tc.method)
+		a.Any("/any", func(c *gin.Context) {})
+		r := req("OPTIONS", "/any", "Origin", o, "Access-Control-Request-Method", tc.method)
 		if tc.headers != "" {
 			r.Header.Set("Access-Control-Request-Headers", tc.headers)
 		}

@@ -168,3 +168,13 @@ func enclosingGroup(eng weak.Pointer[gin.Engine], base string) *groupEntry {
 	groups.list = live
 	return enclosing
 }
+
+// engineOfContext returns the engine serving c. gin does not export a
+// Context's engine either; the unexported field is read, never written.
+func engineOfContext(c *gin.Context) *gin.Engine {
+	f := reflect.ValueOf(c).Elem().FieldByName("engine")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[*gin.Engine]() || f.IsNil() {
+		return nil
+	}
+	return (*gin.Engine)(f.UnsafePointer())
+}

@@ -1,6 +1,7 @@
 package crosssession
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -15,6 +16,12 @@ func TestGinInternalsStillThere(t *testing.T) {
 	r := gin.New()
 	if got := engineOf(r.Group("/a").Group("/b")).Value(); got != r {
 		t.Errorf("engineOf(group) = %p, want the engine %p", got, r)
+	}
+	var seen *gin.Engine
+	r.GET("/ctx", func(c *gin.Context) { seen = engineOfContext(c) })
+	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/ctx", nil))
+	if seen != r {
+		t.Errorf("engineOfContext = %p, want the engine %p", seen, r)
 	}
 	m := &middleware{}
 	for _, tc := range []struct {

@@ -85,6 +85,15 @@ type Config struct {
 	// the CORS-safelisted ones. nil exposes none.
 	ExposeHeaders []string
 
+	// PreflightFromRoutes answers a preflight with the methods the gin routes
+	// serve on its path (those also in AllowMethods) instead of the whole
+	// list, so a browser refuses a request no route would serve before
+	// sending it. The routes are read at the first preflight: register
+	// them before serving. The zero value (false) sends AllowMethods; a
+	// preflight for a method no route serves is diagnosed either way
+	// (preflight-no-route).
+	PreflightFromRoutes bool
+
 	// PreflightMaxAge is how long a browser may cache a preflight. Zero
 	// means 2 hours, Chromium's cap; larger values are sent as 2 hours.
 	PreflightMaxAge time.Duration
