@@ -146,14 +146,15 @@ func (k *cookieCodec) encode(name string, vs map[any]any, now int64) (string, er
 	return string(b), err
 }
 
-// cookieTemplate is the configured Set-Cookie header around the value and
-// the expiry date, built once by net/http so the attributes are exactly the
-// ones http.SetCookie writes: name "=" value head [date tail].
+// cookieTemplate is the configured Set-Cookie header around the value, the
+// expiry date and the Max-Age, built once by net/http so the attributes are
+// exactly the ones http.SetCookie writes:
+// name "=" value head date mid maxAge tail.
 type cookieTemplate struct {
 	prefix string // name=
-	head   string // the attributes before the date ("; Path=/; Expires=" when MaxAge > 0)
+	head   string // the attributes before the date ("; Path=/; Expires=")
+	mid    string // between the date and the Max-Age ("; Max-Age=")
 	tail   string // the attributes after it
-	maxAge int64  // seconds
 	// expires is the last date written, reused within its second.
 	expires atomic.Pointer[expiresDate]
 }
@@ -163,31 +164,31 @@ type expiresDate struct {
 	text string
 }
 
-// expiresSentinel is a date no configuration produces, to find where
-// net/http puts Expires in the template.
-var expiresSentinel = time.Date(1999, time.December, 31, 23, 59, 59, 0, time.UTC)
+// Sentinels no configuration produces, to find where net/http puts the
+// date and the Max-Age.
+var (
+	expiresSentinel = time.Date(1999, time.December, 31, 23, 59, 59, 0, time.UTC)
+	maxAgeSentinel  = 1999123123
+)
 
 // newCookieTemplate returns nil if net/http's header cannot be split around
-// the date.
+// the date and the Max-Age.
 func newCookieTemplate(name string, o *gsessions.Options) *cookieTemplate {
-	ck := gsessions.NewCookie(name, "", o)
+	opts := *o
+	opts.MaxAge = maxAgeSentinel
+	ck := gsessions.NewCookie(name, "", &opts)
+	ck.Expires = expiresSentinel
 	t := &cookieTemplate{prefix: name + "="}
-	if o.MaxAge > 0 {
-		t.maxAge = int64(o.MaxAge)
-		ck.Expires = expiresSentinel
-	}
 	s := strings.TrimPrefix(ck.String(), t.prefix)
-	t.head = s
-	if t.maxAge > 0 {
-		// The whole attribute, not the bare date: a Path may contain the
-		// date's text, but no attribute value contains "; ".
-		attr, date := "; Expires=", expiresSentinel.Format(http.TimeFormat)
-		i := strings.Index(s, attr+date)
-		if i < 0 {
-			return nil // not net/http's layout any more: save uses http.Cookie.String
-		}
-		t.head, t.tail = s[:i+len(attr)], s[i+len(attr)+len(date):]
+	// The whole attributes, not the bare values: a Path may contain the
+	// sentinels' text, but no attribute value contains "; ".
+	date := "; Expires=" + expiresSentinel.Format(http.TimeFormat)
+	age := "; Max-Age=" + strconv.Itoa(maxAgeSentinel)
+	i, j := strings.Index(s, date), strings.Index(s, age)
+	if i < 0 || j < i+len(date) {
+		return nil // not net/http's layout any more: save uses http.Cookie.String
 	}
+	t.head, t.mid, t.tail = s[:i+len("; Expires=")], s[i+len(date):j+len("; Max-Age=")], s[j+len(age):]
 	return t
 }
 
@@ -201,9 +202,9 @@ func (t *cookieTemplate) expiresText(unix int64) string {
 	return e.text
 }
 
-// header returns the Set-Cookie header carrying vs and the length of its
-// name=value part.
-func (t *cookieTemplate) header(k *cookieCodec, vs map[any]any, now time.Time) (string, int, error) {
+// header returns the Set-Cookie header carrying vs, living maxAge seconds
+// (> 0) from now, and the length of its name=value part.
+func (t *cookieTemplate) header(k *cookieCodec, vs map[any]any, now time.Time, maxAge int64) (string, int, error) {
 	buf := getEncodeBuf()
 	defer buf.release()
 	b := append(buf.out[:0], t.prefix...)
@@ -213,10 +214,10 @@ func (t *cookieTemplate) header(k *cookieCodec, vs map[any]any, now time.Time) (
 	}
 	n := len(b)
 	b = append(b, t.head...)
-	if t.maxAge > 0 {
-		b = append(b, t.expiresText(now.Unix()+t.maxAge)...)
-		b = append(b, t.tail...)
-	}
+	b = append(b, t.expiresText(now.Unix()+maxAge)...)
+	b = append(b, t.mid...)
+	b = strconv.AppendInt(b, maxAge, 10)
+	b = append(b, t.tail...)
 	buf.out = b[:0]
 	return string(b), n, nil
 }

@@ -155,9 +155,9 @@ func TestCookieTemplate(t *testing.T) {
 	now := time.Date(2026, 11, 27, 7, 30, 15, 999, time.FixedZone("X", 3600))
 	for _, o := range []gsessions.Options{
 		{Path: "/", MaxAge: 7 * 86400, Secure: true, HttpOnly: true, SameSite: http.SameSiteNoneMode, Partitioned: true},
-		{Path: "/", MaxAge: 0, HttpOnly: true, SameSite: http.SameSiteLaxMode},
+		{Path: "/", MaxAge: 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode},
 		{Path: "/api", Domain: "example.com", MaxAge: 60, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode},
-		{Path: "/", Domain: ".example.com", MaxAge: 1, HttpOnly: true},
+		{Path: "/", Domain: ".example.com", MaxAge: 10, HttpOnly: true},
 		{Path: "/Fri, 31 Dec 1999 23:59:59 GMT", MaxAge: 60, HttpOnly: true, Secure: true},
 		{Path: "/", MaxAge: 400 * 86400, Secure: true, HttpOnly: true, SameSite: http.SameSiteDefaultMode, Partitioned: true},
 	} {
@@ -168,9 +168,11 @@ func TestCookieTemplate(t *testing.T) {
 			// one, and back again must each be right.
 			now := now.Add([]time.Duration{0, time.Second, 2 * time.Hour, 0}[i])
 			if i == 3 {
-				tmpl.header(k, in, now.Add(time.Second))
+				tmpl.header(k, in, now.Add(time.Second), int64(o.MaxAge))
 			}
-			got, n, err := tmpl.header(k, in, now)
+			// Max-Age is a parameter: each session gets what it has left.
+			maxAge := int64(o.MaxAge) - int64(i)
+			got, n, err := tmpl.header(k, in, now, maxAge)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -178,10 +180,10 @@ func TestCookieTemplate(t *testing.T) {
 			if n != len(name)+1+len(value) {
 				t.Errorf("name=value length %d, header has %d", n, len(name)+1+len(value))
 			}
-			want := gsessions.NewCookie(name, value, &o)
-			if o.MaxAge > 0 {
-				want.Expires = now.Add(time.Duration(o.MaxAge) * time.Second)
-			}
+			wo := o
+			wo.MaxAge = int(maxAge)
+			want := gsessions.NewCookie(name, value, &wo)
+			want.Expires = now.Add(time.Duration(maxAge) * time.Second)
 			if got != want.String() {
 				t.Errorf("options %+v:\n got %s\nwant %s", o, got, want.String())
 			}

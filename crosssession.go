@@ -89,7 +89,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 	}
 	if m.credentials {
 		m.cop = newCSRFCheck(cc)
-		m.sess = newSessionConfig(cc.cookie, m.sessionKeys(cfg), cfg.Store, m)
+		m.sess = newSessionConfig(cc.cookie, m.sessionKeys(cfg), cfg.Store, cfg.IdleTimeout, m)
 	}
 	cc.logReport(m.logger())
 	return m, nil

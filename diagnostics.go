@@ -447,7 +447,7 @@ func (cc *compiled) summary() (string, []reportLine) {
 		if c.Store != nil {
 			store = fmt.Sprintf("%T", c.Store)
 		}
-		lines = append(lines, reportLine{"store", store})
+		lines = append(lines, reportLine{"store", store}, reportLine{"lifetime", cc.lifetimeLine()})
 	}
 	lines = append(lines, reportLine{"preflight", fmt.Sprintf("204, Access-Control-Max-Age %d, methods %s, headers %s",
 		int(cc.maxAge.Seconds()), strings.Join(cc.methods, ", "), strings.Join(cc.headers, ", "))})

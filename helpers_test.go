@@ -264,3 +264,14 @@ func preflight(path, origin, method string) *http.Request {
 	return req("OPTIONS", path, "Origin", origin, "Access-Control-Request-Method", method,
 		"Access-Control-Request-Headers", "content-type")
 }
+
+// named returns the Set-Cookie values of the cookie name.
+func named(setCookies []string, name string) []string {
+	var out []string
+	for _, v := range setCookies {
+		if strings.HasPrefix(v, name+"=") {
+			out = append(out, v)
+		}
+	}
+	return out
+}

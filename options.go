@@ -42,6 +42,20 @@ type Config struct {
 	// list is an error. [Dev] with no arguments lists the loopback hosts.
 	Origins []string
 
+	// IdleTimeout ends a session after this long without a request that
+	// uses it, checked by the server from data inside the session. A
+	// session read when at least a quarter of IdleTimeout has passed since
+	// its cookie was issued is re-issued (renewed), never past
+	// Cookie.MaxAge, so a burst of reads costs no writes and an active user
+	// is not logged out: a session ends between 3/4 IdleTimeout and
+	// IdleTimeout after the last request. Logout leaves a fence cookie so a
+	// renewal racing it cannot undo it. Zero (the default) sets no idle
+	// timeout: sessions end only at Cookie.MaxAge. It needs the built-in
+	// cookie store: a gin-contrib Store cannot renew a record without
+	// re-creating one that a logout deleted, so that combination is an
+	// error.
+	IdleTimeout time.Duration
+
 	// AllowOriginFunc allows origins decided at run time (a tenant table,
 	// preview deployments), after Origins: an origin the list allows never
 	// reaches it. It gets the Origin header only when a browser could have
@@ -176,8 +190,11 @@ type Cookie struct {
 	// Path is the cookie path. "" means "/".
 	Path string
 
-	// MaxAge is the session lifetime, both in the browser and when a
-	// cookie is verified. Zero means 7 days. Browsers cap it at 400 days.
+	// MaxAge is the absolute session lifetime: a session ends this long
+	// after it started (Login, or its first save), however active. The
+	// server checks it from the start time kept in the session, and every
+	// cookie is issued with the Max-Age left. Zero means 7 days. Browsers
+	// cap it at 400 days. See also Config.IdleTimeout.
 	MaxAge time.Duration
 
 	// SameSite is the SameSite attribute. Zero means Lax. SameSiteNoneMode
@@ -296,6 +313,7 @@ func (c Config) compile() (*compiled, error) {
 	if !c.NoSession {
 		out.cookie = c.compileCookie(&p)
 		c.checkKeys(&p)
+		c.checkIdleTimeout(out.cookie, &p)
 	}
 	return out, errors.Join(p...)
 }
@@ -369,6 +387,21 @@ func (c Config) compilePreflightMaxAge(p *problems) time.Duration {
 		return maxPreflightAge // Chromium caps it here; the startup report says so
 	}
 	return c.PreflightMaxAge
+}
+
+func (c Config) checkIdleTimeout(k Cookie, p *problems) {
+	switch {
+	case c.IdleTimeout < 0:
+		p.add("IdleTimeout %v is negative; leave it zero for no idle timeout", c.IdleTimeout)
+	case c.IdleTimeout > 0 && c.IdleTimeout < 4*time.Second:
+		p.add("IdleTimeout %v is under 4 seconds", c.IdleTimeout)
+	case c.IdleTimeout > 0 && c.Store != nil:
+		p.add("IdleTimeout needs the built-in cookie store: a gin-contrib Store (%T) cannot renew a session without "+
+			"re-creating a record a logout deleted; remove Store or IdleTimeout", c.Store)
+	case c.IdleTimeout > k.MaxAge:
+		p.add("IdleTimeout %v is longer than Cookie.MaxAge %v, the absolute lifetime, so it never ends a session; "+
+			"shorten it or leave it zero", c.IdleTimeout, k.MaxAge)
+	}
 }
 
 func (c Config) checkKeys(p *problems) {

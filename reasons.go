@@ -61,6 +61,7 @@ var (
 		"hijacked (WebSocket upgrade), so the change is lost; save it in an earlier request"}
 	rHandoffRefused = reason{"handoff-refused", "the X-Crosssession-Handoff code was not redeemed: %s; the request " +
 		"goes on with the session it carried (log in again)"}
+	rSessionExpired  = reason{"session-expired", "the session ended, so the request goes on with a fresh one: %s"}
 	rStoreFailed     = reason{"store-unavailable", "the session store failed, so the request was answered with 503: %s"}
 	rStoreFailedLate = reason{"store-unavailable", "the session store failed: %v"}
 	rUnencodable     = reason{"session-unencodable", "the session was not saved, so the request was answered with " +

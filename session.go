@@ -47,6 +47,8 @@ type sessionConfig struct {
 	store    gsessions.Store
 	ser      securecookie.Serializer    // how values are encoded, for Set-time checks
 	keyIDs   [][32]byte                 // SHA-256 of each key, to tell whether two policies read each other's cookies
+	idle     time.Duration              // Config.IdleTimeout; 0: none
+	lifetime time.Duration              // Cookie.MaxAge: the absolute lifetime
 	handoff  *securecookie.SecureCookie // Handoff codes
 	redeemed redeemedCodes              // nonces of redeemed Handoff codes
 }
@@ -66,8 +68,8 @@ func (sc *sessionConfig) shares(o *sessionConfig) bool {
 	return slices.ContainsFunc(sc.keyIDs, func(id [32]byte) bool { return slices.Contains(o.keyIDs, id) })
 }
 
-func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, m *middleware) *sessionConfig {
-	sc := &sessionConfig{m: m, name: k.Name, opts: k.options(), ser: securecookie.GobEncoder{}}
+func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, idle time.Duration, m *middleware) *sessionConfig {
+	sc := &sessionConfig{m: m, name: k.Name, opts: k.options(), ser: securecookie.GobEncoder{}, idle: idle, lifetime: k.MaxAge}
 	sc.prefixed = hasCookiePrefix(k.Name)
 	sc.handoff = newHandoffCodec(keys)
 	cross, ok := k.crossSite()
@@ -154,11 +156,16 @@ type reqSession struct {
 	// committed is set once the response headers are on their way: a change
 	// after that can no longer reach the browser.
 	committed bool
-	hadCookie bool  // the request carried a session cookie that verified
-	setCookie bool  // this response carries the session cookie
-	storeErr  error // the store failed to load the session
-	failed    bool  // the response was replaced by an error: drop the handler's writes
-	ended     bool  // Logout ran: a later change starts a new session
+	hadCookie bool // the request carried a session cookie that verified
+	// created is when the session started and issued when its cookie (or
+	// record) was last issued, Unix milliseconds; 0 for a new session.
+	created, issued int64
+	fenced          int64 // the logout fence this response set, Unix milliseconds
+	fenceIn         int64 // the request's logout fence (fence), -1 for none, 0 not read yet
+	setCookie       bool  // this response carries the session cookie
+	storeErr        error // the store failed to load the session
+	failed          bool  // the response was replaced by an error: drop the handler's writes
+	ended           bool  // Logout ran: a later change starts a new session
 	// done is set when the request is over. gin reuses its Context and
 	// writer, so a goroutine still holding the session (through c.Copy())
 	// must no longer touch them: its changes are only logged.
@@ -216,9 +223,17 @@ func (s *reqSession) loadFromStore() *gsessions.Session {
 	if gs.Values == nil {
 		gs.Values = make(map[any]any)
 	}
-	s.gs, s.hadCookie = gs, err == nil && !gs.IsNew
+	s.gs = gs
 	if err != nil {
 		s.undecodable(err)
+	} else if !gs.IsNew {
+		seen, _ := gs.Values[metaSeen].(int64)
+		if seen == 0 {
+			seen = time.Now().UnixMilli() // saved before crosssession kept the time
+		}
+		if s.admit(gs, seen, false); !s.hadCookie {
+			gs.IsNew = true
+		}
 	}
 	return gs
 }
@@ -247,12 +262,31 @@ func (s *reqSession) loadFromCookie() *gsessions.Session {
 			newest, gs.Values = t, vs
 		}
 	}
-	if newest >= 0 {
-		gs.IsNew, s.hadCookie = false, true
-	} else if len(errs) > 0 {
+	switch {
+	case newest >= 0:
+		s.admit(gs, newest*1000, true)
+	case len(errs) > 0:
 		s.undecodable(errors.Join(errs...))
 	}
 	return gs
+}
+
+// admit keeps a session loaded with the values of gs, issued at issued
+// (Unix milliseconds), unless it has ended (lifetime) or a logout fence
+// covers it: then gs is emptied and the request goes on with a fresh one.
+func (s *reqSession) admit(gs *gsessions.Session, issued int64, fenced bool) {
+	now := time.Now().UnixMilli()
+	created := started(gs.Values, issued)
+	if fenced && created <= s.fence() {
+		clear(gs.Values)
+		return
+	}
+	if why := s.cfg.expiry(created, issued, now); why != "" {
+		clear(gs.Values)
+		s.cfg.m.diagnose(s.ctx(), rSessionExpired, s.origin, why)
+		return
+	}
+	gs.IsNew, s.hadCookie, s.created, s.issued = false, true, created, issued
 }
 
 // decode reads one cookie value with every key, in the current format and
@@ -337,7 +371,8 @@ func (s *reqSession) changed() {
 		// the store has IDs: never the old one again.
 		fresh := gsessions.NewSession(s.cfg.store, s.cfg.name)
 		fresh.IsNew, fresh.Values = true, s.gs.Values
-		s.gs, s.ended, s.opts = fresh, false, nil
+		delete(fresh.Values, metaCreated)
+		s.gs, s.ended, s.opts, s.created = fresh, false, nil, 0
 	}
 	if s.done.Load() {
 		s.cfg.m.diagnose(nil, rChangedAfterEnd, s.origin)
@@ -385,10 +420,15 @@ func (s *reqSession) Delete(key any) {
 }
 
 // Clear removes every value.
+// Clear removes every value; the session keeps its start time.
 func (s *reqSession) Clear() {
 	vs := s.session().Values
+	created, had := vs[metaCreated]
 	if len(vs) > 0 {
 		clear(vs)
+		if had {
+			vs[metaCreated] = created
+		}
 		s.changed()
 	}
 }
@@ -495,19 +535,29 @@ func (s *reqSession) save() error {
 		prefix := s.cfg.name + "="
 		h[hSetCookie] = slices.DeleteFunc(slices.Clone(old), func(v string) bool { return strings.HasPrefix(v, prefix) })
 	}
+	now := time.Now()
+	configured := opts == &s.cfg.opts || opts == &s.cfg.cross
+	var maxAge int64
+	if opts.MaxAge >= 0 {
+		maxAge = s.stamp(gs.Values, now)
+		if configured {
+			o := *opts
+			o.MaxAge = int(maxAge)
+			opts = &o
+		}
+	}
 	if s.cfg.store != nil {
 		return s.saveToStore(gs, opts)
 	}
-	now := time.Now()
 	var header, value string
 	var n int
 	var err error
 	switch {
-	case opts == &s.cfg.opts && s.cfg.tmpl != nil:
+	case configured && s.options() == &s.cfg.opts && s.cfg.tmpl != nil:
 		// The configured attributes: the header from the template.
-		header, n, err = s.cfg.tmpl.header(s.cfg.codecs[0], gs.Values, now)
-	case opts == &s.cfg.cross && s.cfg.crossTmpl != nil:
-		header, n, err = s.cfg.crossTmpl.header(s.cfg.codecs[0], gs.Values, now)
+		header, n, err = s.cfg.tmpl.header(s.cfg.codecs[0], gs.Values, now, maxAge)
+	case configured && s.options() == &s.cfg.cross && s.cfg.crossTmpl != nil:
+		header, n, err = s.cfg.crossTmpl.header(s.cfg.codecs[0], gs.Values, now, maxAge)
 	case opts.MaxAge >= 0:
 		value, err = s.cfg.codecs[0].encode(s.cfg.name, gs.Values, now.Unix())
 		n = len(s.cfg.name) + 1 + len(value)
@@ -525,9 +575,37 @@ func (s *reqSession) save() error {
 	h[hSetCookie] = append(h[hSetCookie], header)
 	if opts.MaxAge < 0 {
 		h[hSetCookie] = s.expireVariants(h[hSetCookie], opts)
+		fence, err := s.fenceHeader(now)
+		if err != nil {
+			return s.explainEncode(err, gs.Values)
+		}
+		h[hSetCookie] = append(h[hSetCookie], fence)
+		s.fenced = now.UnixMilli()
 	}
 	s.dirty, s.setCookie = false, true
 	return nil
+}
+
+// stamp records in vs when the session started (now for a new one, after
+// any logout fence this response set) and, for a Store, when it is issued;
+// it returns the Max-Age the cookie gets.
+func (s *reqSession) stamp(vs map[any]any, now time.Time) int64 {
+	ms := now.UnixMilli()
+	if s.created == 0 {
+		if t, ok := vs[metaCreated].(int64); ok && t > s.fenced {
+			s.created = t
+		} else {
+			s.created = max(ms, s.fenced+1)
+			if s.cfg.store == nil {
+				s.created = max(s.created, s.fence()+1) // after any logout the browser proves
+			}
+		}
+	}
+	vs[metaCreated] = s.created
+	if s.cfg.store != nil {
+		vs[metaSeen] = ms
+	}
+	return s.cfg.maxAge(s.created, ms)
 }
 
 // expireVariants appends the expiry of the other cookies of the session's
@@ -639,6 +717,9 @@ func (s *reqSession) commit() {
 		return
 	}
 	s.committed = true
+	if !s.dirty && s.hadCookie && s.cfg.store == nil && s.cfg.renewDue(s.issued, time.Now().UnixMilli()) {
+		s.dirty = true // renew: the same session, issued anew (IdleTimeout)
+	}
 	var err error
 	switch {
 	case s.storeErr != nil:
@@ -859,7 +940,7 @@ func Login(c *gin.Context) error {
 	}
 	gs := gsessions.NewSession(s.cfg.store, s.cfg.name)
 	gs.IsNew = true
-	s.gs, s.opts, s.ended = gs, nil, false
+	s.gs, s.opts, s.ended, s.created = gs, nil, false, 0 // a new absolute lifetime
 	s.changed()
 	return err
 }
