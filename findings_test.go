@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http/httptest"
 	"runtime"
@@ -141,7 +142,7 @@ func (s *fRediStore) New(r *http.Request, name string) (*gsessions.Session, erro
 	defer s.mu.Unlock()
 	s.gets++ // conn.Do("GET", prefix+ID)
 	if v, ok := s.records[gs.ID]; ok {
-		gs.Values, gs.IsNew = v, false
+		gs.Values, gs.IsNew = maps.Clone(v), false // a copy, as Redis deserializes one
 	}
 	return gs, nil
 }
@@ -158,7 +159,7 @@ func (s *fRediStore) Save(r *http.Request, w http.ResponseWriter, gs *gsessions.
 		s.n++
 		gs.ID = fmt.Sprintf("id-%d", s.n)
 	}
-	s.records[gs.ID] = gs.Values
+	s.records[gs.ID] = maps.Clone(gs.Values)
 	v, err := s.codec.Encode(gs.Name(), gs.ID)
 	if err != nil {
 		return err
@@ -262,5 +263,217 @@ func TestStoreSessionLoadCostIsLinearInTheRequest(t *testing.T) {
 	}
 	if alloc > 200 {
 		t.Errorf("one %d-byte request allocated %d MB (%v): loading the session must cost O(request size)", b.Len(), alloc, took)
+	}
+}
+
+// FINDING 4
+// With a server-side Store, Logout ends the session for every copy of the
+// cookie (README: "Logout deletes the record, and every copy of the cookie
+// stops working at once"). A request that loaded the session before the
+// logout and changes it afterwards (an auth check, then a slow body, then
+// a session write) saves the old ID again: the record is re-created with
+// the logged-out user's values, and every copy of the cookie (a stolen
+// one: the attacker keeps such requests in flight) opens the session
+// again.
+func TestLogoutWithStoreCannotBeUndoneByAnInFlightWrite(t *testing.T) {
+	st := newFRediStore()
+	cfg := crosssession.Prod(testKey, front)
+	cfg.Store = st
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	r.POST("/login", func(c *gin.Context) {
+		if err := crosssession.Login(c); err != nil {
+			t.Error(err)
+		}
+		sessions.Default(c).Set("user", "alice")
+		c.Status(200)
+	})
+	r.POST("/logout", func(c *gin.Context) {
+		if err := crosssession.Logout(c); err != nil {
+			t.Error(err)
+		}
+		c.Status(204)
+	})
+	r.GET("/me", func(c *gin.Context) { u, _ := sessions.Default(c).Get("user").(string); c.String(200, u) })
+	loaded, release := make(chan struct{}), make(chan struct{})
+	r.POST("/prefs", func(c *gin.Context) {
+		s := sessions.Default(c)
+		if s.Get("user") == nil {
+			c.AbortWithStatus(401)
+			return
+		}
+		close(loaded)
+		<-release // c.ShouldBindJSON on a slowly sent body
+		s.Set("theme", "dark")
+		c.Status(204)
+	})
+	stolen := fLogin(t, r, "/login")
+	me := func() string {
+		q := req("GET", "/me", "Origin", front, "Sec-Fetch-Site", "same-site")
+		q.AddCookie(stolen)
+		return serve(r, q).Body.String()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		q := req("POST", "/prefs", "Origin", front, "Sec-Fetch-Site", "same-site")
+		q.AddCookie(stolen)
+		serve(r, q)
+	}()
+	<-loaded
+	lo := req("POST", "/logout", "Origin", front, "Sec-Fetch-Site", "same-site")
+	lo.AddCookie(stolen)
+	serve(r, lo)
+	if u := me(); u != "" {
+		t.Fatalf("right after Logout the cookie still opens %q", u)
+	}
+	close(release)
+	<-done
+	if u := me(); u != "" {
+		t.Errorf("after an in-flight request that loaded the session before Logout ended, the logged-out cookie opens the session of %q again (records: %v)", u, st.records)
+	}
+}
+
+// fSharedCacheMayStore reads the response headers as a shared cache does
+// (RFC 9111 §3, RFC 9213): CDN-Cache-Control and Surrogate-Control, where
+// present, replace Cache-Control for the CDNs that use them; directives
+// are split at commas outside quoted strings (an unterminated quote runs
+// to the end of the field). It reports whether such a cache may store the
+// response.
+func fSharedCacheMayStore(h http.Header) (bool, string) {
+	for _, k := range []string{"Cdn-Cache-Control", "Surrogate-Control"} {
+		if vs := h.Values(k); len(vs) > 0 && !fHasDirective(strings.Join(vs, ", "), "private", "no-store") {
+			return true, k + ": " + strings.Join(vs, ", ")
+		}
+	}
+	cc := strings.Join(h.Values("Cache-Control"), ", ")
+	if fHasDirective(cc, "private", "no-store") {
+		return false, ""
+	}
+	return fHasDirective(cc, "public", "max-age", "s-maxage"), "Cache-Control: " + cc
+}
+
+func fHasDirective(v string, names ...string) bool {
+	quoted, start := false, 0
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) && v[i] == '"' {
+			quoted = !quoted
+		}
+		if i == len(v) || v[i] == ',' && !quoted {
+			d := strings.TrimSpace(v[start:i])
+			name, _, _ := strings.Cut(d, "=")
+			for _, n := range names {
+				if strings.EqualFold(strings.TrimSpace(name), n) {
+					return true
+				}
+			}
+			start = i + 1
+			if i < len(v) && quoted {
+				break
+			}
+		}
+	}
+	return false
+}
+
+// FINDING 5
+// A response that carries the session cookie is never storable by a
+// shared cache (README: "A response that sets or expires the session
+// cookie gets Cache-Control: private"). privateCache runs only in
+// commit, and edits only Cache-Control, appending "private" last:
+//   - a handler that called Save and then panicked gets gin.Recovery's 500
+//     with the Set-Cookie and the handler's "public, max-age=600" (commit
+//     never ran);
+//   - CDN-Cache-Control / Surrogate-Control (which CDNs obey instead of
+//     Cache-Control, RFC 9213) are left as the handler set them;
+//   - a middleware before crosssession that sets Cache-Control after
+//     c.Next() (bodiless responses commit before it runs) wins;
+//   - an unterminated quoted string in the handler's value swallows the
+//     appended ", private" for a parser that honours quotes, leaving
+//     max-age=600.
+func TestSessionCookieResponsesAreNeverStorableBySharedCaches(t *testing.T) {
+	recovery := gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) { c.AbortWithStatus(500) })
+	for _, tc := range []struct {
+		name    string
+		before  []gin.HandlerFunc
+		handler gin.HandlerFunc
+	}{
+		{"Save then panic, gin.Recovery before crosssession", []gin.HandlerFunc{recovery}, func(c *gin.Context) {
+			s := sessions.Default(c)
+			s.Set("user", "alice")
+			if err := s.Save(); err != nil {
+				t.Error(err)
+			}
+			c.Header("Cache-Control", "public, max-age=600")
+			panic("boom")
+		}},
+		{"CDN-Cache-Control", nil, func(c *gin.Context) {
+			sessions.Default(c).Set("user", "alice")
+			c.Header("CDN-Cache-Control", "max-age=600")
+			c.String(200, "ok")
+		}},
+		{"Surrogate-Control", nil, func(c *gin.Context) {
+			sessions.Default(c).Set("user", "alice")
+			c.Header("Surrogate-Control", "max-age=600")
+			c.String(200, "ok")
+		}},
+		{"middleware before crosssession sets Cache-Control after c.Next", []gin.HandlerFunc{func(c *gin.Context) {
+			c.Next()
+			c.Header("Cache-Control", "public, max-age=60")
+		}}, func(c *gin.Context) {
+			sessions.Default(c).Set("user", "alice")
+			c.Status(204)
+		}},
+		{"unterminated quote in the handler's value", nil, func(c *gin.Context) {
+			sessions.Default(c).Set("user", "alice")
+			c.Header("Cache-Control", `max-age=600, community="x`)
+			c.String(200, "ok")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := crosssession.Prod(testKey, front)
+			cfg.Logger = slog.New(slog.DiscardHandler)
+			r := gin.New()
+			r.Use(tc.before...)
+			r.Use(crosssession.New(cfg))
+			r.POST("/x", tc.handler)
+			w := serve(r, req("POST", "/x", "Origin", front, "Sec-Fetch-Site", "same-site"))
+			if len(w.Header().Values("Set-Cookie")) == 0 {
+				t.Skipf("no Set-Cookie (%d)", w.Code)
+			}
+			if store, why := fSharedCacheMayStore(w.Header()); store {
+				t.Errorf("%d response with Set-Cookie %.40q... is storable by a shared cache: %s", w.Code, w.Header().Get("Set-Cookie"), why)
+			}
+		})
+	}
+}
+
+// FINDING 6
+// A handler that panics never commits its half-done session change,
+// "whether gin.Recovery runs before or after crosssession" (README). The
+// check in commit is "status >= 500 and panicking": a recovery handler
+// after crosssession that answers a panic with a 4xx (gin.CustomRecovery
+// mapping validation panics to 400) sends the half-done change; the same
+// recovery before crosssession does not.
+func TestPanickingHandlerNeverCommitsWhateverTheRecoveryStatus(t *testing.T) {
+	for _, before := range []bool{true, false} {
+		recovery := gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) { c.AbortWithStatus(400) })
+		r := gin.New()
+		cfg := crosssession.Prod(testKey, front)
+		cfg.Logger = slog.New(slog.DiscardHandler)
+		if before {
+			r.Use(recovery, crosssession.New(cfg))
+		} else {
+			r.Use(crosssession.New(cfg), recovery)
+		}
+		r.POST("/x", func(c *gin.Context) {
+			sessions.Default(c).Set("user", "half-done")
+			panic("validation failed")
+		})
+		w := serve(r, req("POST", "/x", "Origin", front, "Sec-Fetch-Site", "same-site"))
+		if cks := w.Header().Values("Set-Cookie"); len(cks) > 0 {
+			t.Errorf("recovery before crosssession=%v: the %d answer to a panic carries the half-done session: %.60q", before, w.Code, cks)
+		}
 	}
 }
