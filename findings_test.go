@@ -5,6 +5,7 @@ package crosssession_test
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -475,5 +476,68 @@ func TestPanickingHandlerNeverCommitsWhateverTheRecoveryStatus(t *testing.T) {
 		if cks := w.Header().Values("Set-Cookie"); len(cks) > 0 {
 			t.Errorf("recovery before crosssession=%v: the %d answer to a panic carries the half-done session: %.60q", before, w.Code, cks)
 		}
+	}
+}
+
+// fLogBuffer is a slog handler target safe for concurrent use.
+type fLogBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *fLogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *fLogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// FINDING 7
+// The no-cookie diagnostic keeps working for the configured front ends
+// whatever other clients send. cookieMemory remembers every Origin a
+// session cookie was given to, listed or not, in at most 1,024 entries
+// that are never freed; no-cookie is only ever reported for listed
+// origins. A client that logs in with 1,024 made-up Origins (no
+// Sec-Fetch-Site, Host equal to the Origin's host, so the CSRF check
+// passes; or a GET that touches the session) fills it for good: a front
+// end whose first login comes after that never gets its no-cookie
+// diagnosis. The same holds for the limiter's per-site keys in
+// Development.
+func TestNoCookieDiagnosticSurvivesUnlistedOrigins(t *testing.T) {
+	logs := &fLogBuffer{}
+	cfg := crosssession.Prod(testKey, "https://*.example.com")
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	r.POST("/login", func(c *gin.Context) { sessions.Default(c).Set("user", "u"); c.Status(200) })
+	r.GET("/me", func(c *gin.Context) { _ = sessions.Default(c).Get("user"); c.Status(200) })
+
+	for i := range 1100 {
+		host := fmt.Sprintf("x%d.attacker.test", i)
+		q := httptest.NewRequest("POST", "https://"+host+"/login", nil)
+		q.Header.Set("Origin", "https://"+host)
+		if w := serve(r, q); w.Code != 200 {
+			t.Fatalf("filler login %d: %d", i, w.Code)
+		}
+	}
+	const app = "https://preview-42.example.com" // a new preview deployment
+	q := httptest.NewRequest("POST", "https://api.example.com/login", nil)
+	q.TLS = &tls.ConnectionState{}
+	q.Header.Set("Origin", app)
+	q.Header.Set("Sec-Fetch-Site", "same-site")
+	serve(r, q)
+	// The front end forgot credentials: 'include' on the next call.
+	q = httptest.NewRequest("GET", "https://api.example.com/me", nil)
+	q.TLS = &tls.ConnectionState{}
+	q.Header.Set("Origin", app)
+	q.Header.Set("Sec-Fetch-Site", "same-site")
+	serve(r, q)
+	if !strings.Contains(logs.String(), "reason=no-cookie") {
+		t.Errorf("no no-cookie diagnosis for %s after other clients logged in from 1,100 unlisted origins", app)
 	}
 }
