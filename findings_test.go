@@ -136,7 +136,7 @@ func (s *fRediStore) New(r *http.Request, name string) (*gsessions.Session, erro
 	if err != nil {
 		return gs, nil
 	}
-	if err := s.codec.Decode(name, ck.Value, &gs.ID); err != nil {
+	if err := securecookie.DecodeMulti(name, ck.Value, &gs.ID, s.codec); err != nil {
 		return gs, err
 	}
 	s.mu.Lock()
@@ -539,5 +539,29 @@ func TestNoCookieDiagnosticSurvivesUnlistedOrigins(t *testing.T) {
 	serve(r, q)
 	if !strings.Contains(logs.String(), "reason=no-cookie") {
 		t.Errorf("no no-cookie diagnosis for %s after other clients logged in from 1,100 unlisted origins", app)
+	}
+}
+
+// FINDING 8
+// A cookie the store cannot decode is a bad cookie, not a store outage.
+// securecookie (v1.1.2) returns a plain fmt error for a value over its
+// 4,096-byte limit; redistore and gorilla's stores wrap it in a
+// MultiError (DecodeMulti), which itself satisfies securecookie.Error, so
+// isDecodeError asks MultiError.IsDecode, which is false for a plain
+// error, and the request becomes "503 session store unavailable" with a
+// store-unavailable log line. Any client can produce both at will: false
+// outage reports (and a 503 for every session route while a tossed
+// cookie of that size sits in a browser under a non-__Host- name).
+func TestOversizedCookieWithStoreIsNotAStoreOutage(t *testing.T) {
+	logs := &fLogBuffer{}
+	cfg := crosssession.Prod(testKey, front)
+	cfg.Store = newFRediStore()
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	r.GET("/me", func(c *gin.Context) { _ = sessions.Default(c).Get("user"); c.Status(200) })
+	w := serve(r, req("GET", "/me", "Origin", front, "Cookie", "__Host-session="+strings.Repeat("A", 4100)))
+	if w.Code != 200 || strings.Contains(logs.String(), "store-unavailable") {
+		t.Errorf("a 4,100-byte cookie: status %d %s; log: %s", w.Code, w.Body, logs.String())
 	}
 }
