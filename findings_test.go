@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -563,5 +565,65 @@ func TestOversizedCookieWithStoreIsNotAStoreOutage(t *testing.T) {
 	w := serve(r, req("GET", "/me", "Origin", front, "Cookie", "__Host-session="+strings.Repeat("A", 4100)))
 	if w.Code != 200 || strings.Contains(logs.String(), "store-unavailable") {
 		t.Errorf("a 4,100-byte cookie: status %d %s; log: %s", w.Code, w.Body, logs.String())
+	}
+}
+
+// FINDING 9
+// Logout ends the session in this browser. The README names leftovers of
+// an earlier configuration as the reason every cookie of the name is read
+// ("a leftover of an earlier configuration"), and reading them works: but
+// Logout expires only the current attributes' cookie and its variants, so
+// a leftover that verifies (the same key, inside MaxAge: e.g. the API
+// used Cookie.Domain = "example.com" last week) is what the very next
+// request reads, and the user is logged in again. A browser's cookie jar
+// (net/http/cookiejar) plays the browser.
+func TestLogoutIsNotUndoneByALeftoverCookie(t *testing.T) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, _ := url.Parse("http://api.example.com/")
+	const fe = "http://app.example.com"
+	build := func(domain string) *gin.Engine {
+		cfg := crosssession.Dev(fe)
+		cfg.Keys = [][]byte{testKey}
+		cfg.Cookie.Domain = domain
+		cfg.Logger = slog.New(slog.DiscardHandler)
+		r := gin.New()
+		r.Use(crosssession.New(cfg))
+		r.POST("/login", func(c *gin.Context) {
+			if err := crosssession.Login(c); err != nil {
+				t.Error(err)
+			}
+			sessions.Default(c).Set("user", "alice")
+			c.Status(200)
+		})
+		r.POST("/logout", func(c *gin.Context) {
+			if err := crosssession.Logout(c); err != nil {
+				t.Error(err)
+			}
+			c.Status(204)
+		})
+		r.GET("/me", func(c *gin.Context) { u, _ := sessions.Default(c).Get("user").(string); c.String(200, u) })
+		return r
+	}
+	do := func(r *gin.Engine, method, path string) string {
+		q := req(method, path, "Origin", fe, "Sec-Fetch-Site", "same-site")
+		for _, c := range jar.Cookies(api) {
+			q.AddCookie(c)
+		}
+		w := serve(r, q)
+		jar.SetCookies(api, (&http.Response{Header: w.Header()}).Cookies())
+		return w.Body.String()
+	}
+	do(build("example.com"), "POST", "/login") // last week's deployment
+	now := build("")                           // today's: host-only
+	do(now, "POST", "/login")
+	if u := do(now, "GET", "/me"); u != "alice" {
+		t.Fatalf("before logout /me = %q", u)
+	}
+	do(now, "POST", "/logout")
+	if u := do(now, "GET", "/me"); u != "" {
+		t.Errorf("after Logout the next request is logged in as %q (cookies the browser still sends: %v)", u, jar.Cookies(api))
 	}
 }
