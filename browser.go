@@ -198,10 +198,11 @@ func cookieVerdict(f cookieFacts) (reason, []any) {
 	return reason{}, nil
 }
 
-// cookieMemory remembers, per Origin (at most limiterMaxKeys), when this
-// middleware last gave a page of that origin the session cookie and when
-// it last expired one: the evidence that a request without any cookie
-// comes from a front end that should have had one.
+// cookieMemory remembers, per allowed Origin (at most limiterMaxKeys, then
+// it starts over), when this middleware last gave a page of that origin
+// the session cookie and when it last expired one: the evidence that a
+// request without any cookie comes from a front end that should have had
+// one.
 type cookieMemory struct {
 	seen sync.Map // origin -> *cookieEvents
 	keys atomic.Int64
@@ -213,8 +214,12 @@ func (cm *cookieMemory) events(origin string, create bool) *cookieEvents {
 	if v, ok := cm.seen.Load(origin); ok {
 		return v.(*cookieEvents)
 	}
-	if !create || origin == "" || cm.keys.Load() >= limiterMaxKeys {
+	if !create || origin == "" {
 		return nil
+	}
+	if cm.keys.Load() >= limiterMaxKeys {
+		cm.seen.Clear() // forget rather than stop learning
+		cm.keys.Store(0)
 	}
 	v, loaded := cm.seen.LoadOrStore(clip(origin), new(cookieEvents))
 	if !loaded {

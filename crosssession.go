@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -38,13 +39,14 @@ type middleware struct {
 	limit       limiter
 	credentials bool
 	cop         *http.CrossOriginProtection
-	sess        *sessionConfig // nil with NoSession
-	log         *slog.Logger   // nil: slog.Default()
-	group       bool           // created by Group
-	pos         int            // a Group's index in its routes' handler chains
-	base        string         // a Group's base path
-	ownRoutes   [2]string      // the preflight routes a Group registered; empty otherwise
-	subs        []*middleware  // Groups nested under ownRoutes, longest base first
+	copStrict   *http.CrossOriginProtection // cop without InsecureBypassPatterns
+	sess        *sessionConfig              // nil with NoSession
+	log         *slog.Logger                // nil: slog.Default()
+	group       bool                        // created by Group
+	pos         int                         // a Group's index in its routes' handler chains
+	base        string                      // a Group's base path
+	ownRoutes   [2]string                   // the preflight routes a Group registered; empty otherwise
+	subs        []*middleware               // Groups nested under ownRoutes, longest base first
 
 	// Header values built once, as strings: every response gets its own
 	// []string values (see headerValues), so no response shares mutable
@@ -88,7 +90,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 		fromRoutes:  cfg.PreflightFromRoutes,
 	}
 	if m.credentials {
-		m.cop = newCSRFCheck(cc)
+		m.cop, m.copStrict = newCSRFCheck(cc, true), newCSRFCheck(cc, false)
 		m.sess = newSessionConfig(cc.cookie, m.sessionKeys(cfg), cfg.Store, cfg.IdleTimeout, m)
 	}
 	cc.logReport(m.logger())
@@ -98,7 +100,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 // newCSRFCheck returns the CrossOriginProtection of a valid policy: its
 // exact origins trusted (patterns are matched by the origin set before it
 // is consulted, see decide) and its bypass patterns added.
-func newCSRFCheck(cc *compiled) *http.CrossOriginProtection {
+func newCSRFCheck(cc *compiled, bypass bool) *http.CrossOriginProtection {
 	cop := http.NewCrossOriginProtection()
 	for _, r := range cc.rules {
 		if r.Exact() {
@@ -108,6 +110,9 @@ func newCSRFCheck(cc *compiled) *http.CrossOriginProtection {
 		}
 	}
 	for _, p := range cc.cfg.InsecureBypassPatterns {
+		if !bypass {
+			break
+		}
 		if err := addBypassPattern(cop, p); err != nil {
 			panic(err) // unreachable: the pattern was validated
 		}
@@ -200,7 +205,7 @@ func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath str
 			// Browsers send one Origin; CrossOriginProtection would trust
 			// the first of several.
 			d.action, d.csrf = actForbid, errMultipleOrigins
-		} else if err := m.cop.Check(m.asBrowserSent(r)); err != nil {
+		} else if err := m.csrfCheck(r).Check(m.asBrowserSent(r)); err != nil {
 			d.action, d.csrf = actForbid, err
 		}
 	}
@@ -208,6 +213,31 @@ func (m *middleware) decide(r *http.Request, route gin.HandlerFunc, fullPath str
 }
 
 var errMultipleOrigins = errors.New("more than one Origin header")
+
+// csrfCheck returns the CrossOriginProtection for r: the one without
+// bypass patterns when r's path may route differently in gin than in the
+// ServeMux that matches the patterns (an escaped slash or backslash, which
+// ServeMux keeps inside a segment and gin splits; a dot or empty segment,
+// which gin's RemoveExtraSlash cleans), so an exemption never covers a
+// route it does not name.
+func (m *middleware) csrfCheck(r *http.Request) *http.CrossOriginProtection {
+	if m.copStrict != nil && ambiguousPath(r.URL) {
+		return m.copStrict
+	}
+	return m.cop
+}
+
+func ambiguousPath(u *url.URL) bool {
+	p := u.EscapedPath()
+	if strings.Contains(p, "%") {
+		lower := strings.ToLower(p)
+		if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(lower, "%2e") {
+			return true
+		}
+	}
+	return strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
+		strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") || strings.Contains(p, "\\")
+}
 
 // asBrowserSent returns r with the host the browser used (browserView)
 // when CrossOriginProtection will compare it with Origin: without

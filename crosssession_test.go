@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/crosssession/crosssession"
+	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 )
 
@@ -135,5 +136,64 @@ func TestMultipleOriginHeadersOnUnsafeMethods(t *testing.T) {
 	w := serve(a, req("POST", "/change", "Origin", "https://app.example.com", "Origin", "https://evil.test"))
 	if w.Code != 403 || a.hits.Load() != 0 {
 		t.Errorf("two Origin headers: %d, handler ran %d", w.Code, a.hits.Load())
+	}
+}
+
+// An InsecureBypassPatterns entry exempts exactly the routes it names.
+// The exemption is decided on ServeMux's reading of the path (escaped
+// segments: %2F stays inside a {wildcard} segment) while gin routes the
+// decoded path, where %2F is a separator. A pattern with a wildcard
+// segment therefore exempts other gin routes: a cross-site form POST to
+// /saml/acme%2Fsettings/acs runs POST /saml/:tenant/settings/acs as the
+// victim.
+func TestBypassPatternExemptsOnlyTheRouteItNames(t *testing.T) {
+	cfg := crosssession.Prod(testKey, front)
+	cfg.InsecureBypassPatterns = []string{"POST /saml/{tenant}/acs"}
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	r.POST("/login", func(c *gin.Context) { sessions.Default(c).Set("user", "alice"); c.Status(200) })
+	r.POST("/saml/:tenant/acs", func(c *gin.Context) { c.Status(200) }) // exempt, checks InResponseTo itself
+	ran := ""
+	r.POST("/saml/:tenant/settings/acs", func(c *gin.Context) { // NOT exempt: changes the tenant's SAML settings
+		ran, _ = sessions.Default(c).Get("user").(string)
+		c.Status(200)
+	})
+	ck := fLogin(t, r, "/login")
+
+	// The direct request is refused, as it should be.
+	if w := serve(r, fCrossSiteForm("/saml/acme/settings/acs", ck)); w.Code != 403 {
+		t.Fatalf("direct cross-site POST: %d, want 403", w.Code)
+	}
+	w := serve(r, fCrossSiteForm("/saml/acme%2Fsettings/acs", ck))
+	if w.Code != 403 || ran != "" {
+		t.Errorf("cross-site POST /saml/acme%%2Fsettings/acs: status %d, non-exempt handler ran as %q; want 403 and no run", w.Code, ran)
+	}
+}
+
+// With gin's RemoveExtraSlash (gin cleans "." and ".." before routing), a
+// subtree pattern ("POST /saml/{rest...}") exempts every route of the API:
+// ServeMux sees the segment "..%2Faccount" (not a dot segment, so browsers
+// keep it as written and ServeMux does not redirect), gin routes
+// /saml/../account/delete as /account/delete.
+func TestBypassSubtreeDoesNotExemptRoutesOutsideIt(t *testing.T) {
+	cfg := crosssession.Prod(testKey, front)
+	cfg.InsecureBypassPatterns = []string{"POST /saml/{rest...}"}
+	r := gin.New()
+	r.RemoveExtraSlash = true
+	r.Use(crosssession.New(cfg))
+	r.POST("/login", func(c *gin.Context) { sessions.Default(c).Set("user", "alice"); c.Status(200) })
+	r.POST("/saml/:tenant/acs", func(c *gin.Context) { c.Status(200) })
+	ran := ""
+	r.POST("/account/delete", func(c *gin.Context) {
+		ran, _ = sessions.Default(c).Get("user").(string)
+		c.Status(200)
+	})
+	ck := fLogin(t, r, "/login")
+	if w := serve(r, fCrossSiteForm("/account/delete", ck)); w.Code != 403 {
+		t.Fatalf("direct cross-site POST: %d, want 403", w.Code)
+	}
+	w := serve(r, fCrossSiteForm("/saml/..%2Faccount/delete", ck))
+	if w.Code != 403 || ran != "" {
+		t.Errorf("cross-site POST /saml/..%%2Faccount/delete: status %d, /account/delete ran as %q; want 403 and no run", w.Code, ran)
 	}
 }

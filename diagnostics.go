@@ -192,9 +192,13 @@ func (m *middleware) checkResponse(s *reqSession) {
 	if s.setCookie {
 		opts := s.options()
 		if opts.MaxAge < 0 {
-			m.cookies.expired(s.origin)
+			if s.allowed {
+				m.cookies.expired(s.origin)
+			}
 		} else {
-			m.cookies.given(s.origin)
+			if s.allowed {
+				m.cookies.given(s.origin)
+			}
 			scheme, host := m.browserView(r)
 			if r, args := cookieVerdict(cookieFacts{
 				name: s.cfg.name, secure: opts.Secure, partitioned: opts.Partitioned, sameSite: opts.SameSite,

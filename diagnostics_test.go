@@ -2,10 +2,13 @@ package crosssession_test
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -649,5 +652,42 @@ func TestNothingWorksCrossSiteOverPlainHTTP(t *testing.T) {
 	cfg.APIOrigin = "http://api.example.com"
 	if r := cfg.Report(); !strings.Contains(r, "no cookie works there in Chromium, Firefox or WebKit") {
 		t.Errorf("report:\n%s", r)
+	}
+}
+
+// The no-cookie diagnostic keeps working for the configured front ends
+// whatever other clients send: logins from 1,100 made-up Origins neither
+// fill nor freeze what the middleware remembers of the allowed ones.
+func TestNoCookieDiagnosticSurvivesUnlistedOrigins(t *testing.T) {
+	logs := &fLogBuffer{}
+	cfg := crosssession.Prod(testKey, "https://*.example.com")
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	r.POST("/login", func(c *gin.Context) { sessions.Default(c).Set("user", "u"); c.Status(200) })
+	r.GET("/me", func(c *gin.Context) { _ = sessions.Default(c).Get("user"); c.Status(200) })
+
+	for i := range 1100 {
+		host := fmt.Sprintf("x%d.attacker.test", i)
+		q := httptest.NewRequest("POST", "https://"+host+"/login", nil)
+		q.Header.Set("Origin", "https://"+host)
+		if w := serve(r, q); w.Code != 200 {
+			t.Fatalf("filler login %d: %d", i, w.Code)
+		}
+	}
+	const app = "https://preview-42.example.com" // a new preview deployment
+	q := httptest.NewRequest("POST", "https://api.example.com/login", nil)
+	q.TLS = &tls.ConnectionState{}
+	q.Header.Set("Origin", app)
+	q.Header.Set("Sec-Fetch-Site", "same-site")
+	serve(r, q)
+	// The front end forgot credentials: 'include' on the next call.
+	q = httptest.NewRequest("GET", "https://api.example.com/me", nil)
+	q.TLS = &tls.ConnectionState{}
+	q.Header.Set("Origin", app)
+	q.Header.Set("Sec-Fetch-Site", "same-site")
+	serve(r, q)
+	if !strings.Contains(logs.String(), "reason=no-cookie") {
+		t.Errorf("no no-cookie diagnosis for %s after other clients logged in from 1,100 unlisted origins", app)
 	}
 }

@@ -34,6 +34,11 @@ var (
 	// registered with gob.Register).
 	ErrUnencodable = errors.New("crosssession: session value cannot be encoded")
 
+	// ErrSessionRevoked: a session loaded from a Store was ended (Logout,
+	// or Login elsewhere) while the request ran; its change was dropped
+	// rather than bringing the session back.
+	ErrSessionRevoked = errors.New("crosssession: session ended while the request ran")
+
 	// ErrCrossOrigin: an unsafe request (POST, PUT, PATCH, DELETE) from a
 	// cross-origin page that is not allowed was refused with 403 (CSRF).
 	// Only Config.ErrorHandler sees it.

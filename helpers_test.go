@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/crosssession/crosssession"
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
+	"github.com/gorilla/securecookie"
 	gsessions "github.com/gorilla/sessions"
 )
 
@@ -274,4 +276,147 @@ func named(setCookies []string, name string) []string {
 		}
 	}
 	return out
+}
+
+// fLogin logs in on r at path and returns the session cookie.
+func fLogin(t *testing.T, r http.Handler, path string) *http.Cookie {
+	t.Helper()
+	w := serve(r, req("POST", path, "Origin", front, "Sec-Fetch-Site", "same-site"))
+	for _, c := range (&http.Response{Header: w.Header()}).Cookies() {
+		if c.MaxAge >= 0 && c.Value != "" {
+			return c
+		}
+	}
+	t.Fatalf("login %s: %d, no cookie: %v", path, w.Code, w.Header())
+	return nil
+}
+
+// fCrossSiteForm is what a form on an attacker's page sends: a POST with
+// the victim's cookie, Origin and Sec-Fetch-Site: cross-site, no custom
+// headers.
+func fCrossSiteForm(target string, ck *http.Cookie) *http.Request {
+	r := req("POST", target, "Origin", evil, "Sec-Fetch-Site", "cross-site", "Content-Type", "application/x-www-form-urlencoded")
+	r.AddCookie(ck)
+	return r
+}
+
+// fRediStore behaves like boj/redistore (gin-contrib/sessions/redis): the
+// cookie carries a securecookie-signed session ID, and every cookie that
+// verifies costs one GET on the backend, whether or not the record exists.
+type fRediStore struct {
+	codec   *securecookie.SecureCookie
+	mu      sync.Mutex
+	records map[string]map[any]any
+	gets    int // backend round trips
+	n       int
+}
+
+func newFRediStore() *fRediStore {
+	return &fRediStore{codec: securecookie.New(testKey, nil), records: map[string]map[any]any{}}
+}
+
+func (s *fRediStore) Get(r *http.Request, name string) (*gsessions.Session, error) {
+	return gsessions.GetRegistry(r).Get(s, name)
+}
+
+func (s *fRediStore) New(r *http.Request, name string) (*gsessions.Session, error) {
+	gs := gsessions.NewSession(s, name)
+	gs.IsNew = true
+	ck, err := r.Cookie(name)
+	if err != nil {
+		return gs, nil
+	}
+	if err := securecookie.DecodeMulti(name, ck.Value, &gs.ID, s.codec); err != nil {
+		return gs, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gets++ // conn.Do("GET", prefix+ID)
+	if v, ok := s.records[gs.ID]; ok {
+		gs.Values, gs.IsNew = maps.Clone(v), false // a copy, as Redis deserializes one
+	}
+	return gs, nil
+}
+
+func (s *fRediStore) Save(r *http.Request, w http.ResponseWriter, gs *gsessions.Session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if gs.Options.MaxAge <= 0 {
+		delete(s.records, gs.ID)
+		http.SetCookie(w, gsessions.NewCookie(gs.Name(), "", gs.Options))
+		return nil
+	}
+	if gs.ID == "" {
+		s.n++
+		gs.ID = fmt.Sprintf("id-%d", s.n)
+	}
+	s.records[gs.ID] = maps.Clone(gs.Values)
+	v, err := s.codec.Encode(gs.Name(), gs.ID)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, gsessions.NewCookie(gs.Name(), v, gs.Options))
+	return nil
+}
+
+func (s *fRediStore) Options(sessions.Options) {}
+
+// fSharedCacheMayStore reads the response headers as a shared cache does
+// (RFC 9111 §3, RFC 9213): CDN-Cache-Control and Surrogate-Control, where
+// present, replace Cache-Control for the CDNs that use them; directives
+// are split at commas outside quoted strings (an unterminated quote runs
+// to the end of the field). It reports whether such a cache may store the
+// response.
+func fSharedCacheMayStore(h http.Header) (bool, string) {
+	for _, k := range []string{"Cdn-Cache-Control", "Surrogate-Control"} {
+		if vs := h.Values(k); len(vs) > 0 && !fHasDirective(strings.Join(vs, ", "), "private", "no-store") {
+			return true, k + ": " + strings.Join(vs, ", ")
+		}
+	}
+	cc := strings.Join(h.Values("Cache-Control"), ", ")
+	if fHasDirective(cc, "private", "no-store") {
+		return false, ""
+	}
+	return fHasDirective(cc, "public", "max-age", "s-maxage"), "Cache-Control: " + cc
+}
+
+func fHasDirective(v string, names ...string) bool {
+	quoted, start := false, 0
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) && v[i] == '"' {
+			quoted = !quoted
+		}
+		if i == len(v) || v[i] == ',' && !quoted {
+			d := strings.TrimSpace(v[start:i])
+			name, _, _ := strings.Cut(d, "=")
+			for _, n := range names {
+				if strings.EqualFold(strings.TrimSpace(name), n) {
+					return true
+				}
+			}
+			start = i + 1
+			if i < len(v) && quoted {
+				break
+			}
+		}
+	}
+	return false
+}
+
+// fLogBuffer is a slog handler target safe for concurrent use.
+type fLogBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *fLogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *fLogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -62,6 +62,7 @@ var (
 	rHandoffRefused = reason{"handoff-refused", "the X-Crosssession-Handoff code was not redeemed: %s; the request " +
 		"goes on with the session it carried (log in again)"}
 	rSessionExpired  = reason{"session-expired", "the session ended, so the request goes on with a fresh one: %s"}
+	rSessionRevoked  = reason{"session-revoked", "%s; the response goes out without the session cookie"}
 	rStoreFailed     = reason{"store-unavailable", "the session store failed, so the request was answered with 503: %s"}
 	rStoreFailedLate = reason{"store-unavailable", "the session store failed: %v"}
 	rUnencodable     = reason{"session-unencodable", "the session was not saved, so the request was answered with " +

@@ -108,6 +108,9 @@ func (sc *sessionConfig) serve(c *gin.Context, d decision, varyBoth []string) {
 		c.Writer = s.inner
 		if p := recover(); p != nil {
 			if _, ok := p.(storeUnavailable); !ok {
+				if s.setCookie { // saved before the panic: the 500 carries it
+					privateCache(s.inner.Header())
+				}
 				s.committed = true
 				s.done.Store(true)
 				panic(p)
@@ -125,6 +128,11 @@ func (sc *sessionConfig) serve(c *gin.Context, d decision, varyBoth []string) {
 	c.Next()
 	if !s.inner.Written() {
 		s.commit()
+		if s.setCookie && !s.inner.Written() {
+			// Send the headers now: a middleware before crosssession must
+			// not make a response with the session cookie cacheable after.
+			s.inner.WriteHeaderNow()
+		}
 	}
 	s.committed = true
 }
@@ -160,12 +168,13 @@ type reqSession struct {
 	// created is when the session started and issued when its cookie (or
 	// record) was last issued, Unix milliseconds; 0 for a new session.
 	created, issued int64
-	fenced          int64 // the logout fence this response set, Unix milliseconds
-	fenceIn         int64 // the request's logout fence (fence), -1 for none, 0 not read yet
-	setCookie       bool  // this response carries the session cookie
-	storeErr        error // the store failed to load the session
-	failed          bool  // the response was replaced by an error: drop the handler's writes
-	ended           bool  // Logout ran: a later change starts a new session
+	storeCookie     string // the cookie value a Store loaded the session from
+	fenced          int64  // the logout fence this response set, Unix milliseconds
+	fenceIn         int64  // the request's logout fence (fence), -1 for none, 0 not read yet
+	setCookie       bool   // this response carries the session cookie
+	storeErr        error  // the store failed to load the session
+	failed          bool   // the response was replaced by an error: drop the handler's writes
+	ended           bool   // Logout ran: a later change starts a new session
 	// done is set when the request is over. gin reuses its Context and
 	// writer, so a goroutine still holding the session (through c.Copy())
 	// must no longer touch them: its changes are only logged.
@@ -187,25 +196,9 @@ func (s *reqSession) session() *gsessions.Session {
 	return s.loadFromCookie()
 }
 
-// loadFromStore loads the session from Config.Store. When the request
-// carries more than one cookie of the session's name (a sibling service's
-// Domain cookie, a leftover of an earlier configuration), each is offered
-// to the store, the last first, and the first the store knows is used.
+// loadFromStore loads the session from Config.Store.
 func (s *reqSession) loadFromStore() *gsessions.Session {
-	r := s.r
-	if cks := r.CookiesNamed(s.cfg.name); len(cks) > 1 {
-		for _, ck := range slices.Backward(cks) {
-			one := r.Clone(r.Context())
-			one.Header = r.Header.Clone()
-			one.Header.Del(hCookie)
-			one.AddCookie(ck)
-			if gs, err := s.cfg.store.New(one, s.cfg.name); err == nil && gs != nil && !gs.IsNew {
-				r = one
-				break
-			}
-		}
-	}
-	gs, err := s.cfg.store.New(r, s.cfg.name)
+	gs, err := s.storeLookup()
 	if err != nil && !isDecodeError(err) {
 		s.storeErr = err
 		if s.done.Load() {
@@ -236,6 +229,52 @@ func (s *reqSession) loadFromStore() *gsessions.Session {
 		}
 	}
 	return gs
+}
+
+// maxStoreCandidates bounds how many cookies of the session's name one
+// request may have the store look up: a request can carry thousands.
+const maxStoreCandidates = 2
+
+// storeLookup asks the store for the session of the request's cookie. When
+// the request carries more than one cookie of the session's name (a
+// sibling service's Domain cookie, a leftover of an earlier
+// configuration), the last distinct values (at most maxStoreCandidates,
+// newest first) are offered one by one, each in a minimal request, and the
+// first the store knows is used. A value over the browsers' limit is
+// never offered.
+func (s *reqSession) storeLookup() (*gsessions.Session, error) {
+	cks := s.r.CookiesNamed(s.cfg.name)
+	var tried []string
+	var gs *gsessions.Session
+	var err error
+	for _, ck := range slices.Backward(cks) {
+		if len(tried) == maxStoreCandidates || len(ck.Value) > browserMaxCookie || slices.Contains(tried, ck.Value) {
+			continue
+		}
+		tried = append(tried, ck.Value)
+		gs, err = s.cfg.store.New(s.probe(ck.Value), s.cfg.name)
+		if err != nil && !isDecodeError(err) || err == nil && gs != nil && !gs.IsNew {
+			s.storeCookie = ck.Value
+			return gs, err
+		}
+	}
+	if len(tried) == 0 && len(cks) > 0 {
+		return nil, errCookieOverLimit
+	}
+	if len(tried) == 0 {
+		return s.cfg.store.New(s.probe(""), s.cfg.name)
+	}
+	return gs, err
+}
+
+// probe is a minimal request carrying value as the session's cookie (none
+// for ""), in r's context, for the store to look up.
+func (s *reqSession) probe(value string) *http.Request {
+	p := &http.Request{Method: s.r.Method, URL: s.r.URL, Host: s.r.Host, Header: http.Header{}, RemoteAddr: s.r.RemoteAddr}
+	if value != "" {
+		p.Header[hCookie] = []string{s.cfg.name + "=" + value}
+	}
+	return p.WithContext(s.r.Context())
 }
 
 // loadFromCookie decodes the session from its cookie. Browsers send every
@@ -345,15 +384,31 @@ func undecodableReason(err error) string {
 	return "it is not in the session format (" + first + ")"
 }
 
+// errCookieOverLimit: no browser sends a cookie this large.
+var errCookieOverLimit = fmt.Errorf("the cookie is over the browsers' limit of %d bytes", browserMaxCookie)
+
 // isDecodeError reports whether err means "this cookie is not ours or no
-// longer valid" rather than "the store is down".
+// longer valid" rather than "the store is down". A MultiError (one error
+// per codec) is a decode error unless one of its members is a store error.
 func isDecodeError(err error) bool {
+	if errors.Is(err, errCookieOverLimit) {
+		return true
+	}
+	var multi securecookie.MultiError
+	if errors.As(err, &multi) {
+		for _, e := range multi {
+			var se securecookie.Error
+			if errors.As(e, &se) && !se.IsDecode() && !se.IsUsage() {
+				return false
+			}
+		}
+		return true
+	}
 	var se securecookie.Error
 	if errors.As(err, &se) {
 		return se.IsDecode()
 	}
-	var multi securecookie.MultiError
-	return errors.As(err, &multi)
+	return false
 }
 
 // ctx is the request's Context while the request runs, nil after.
@@ -657,6 +712,9 @@ func withDomain(o gsessions.Options, d string) gsessions.Options { o.Domain = d;
 
 // saveToStore saves gs with a server-side store, which writes the cookie.
 func (s *reqSession) saveToStore(gs *gsessions.Session, opts *gsessions.Options) error {
+	if err := s.checkNotRevoked(gs, opts); err != nil {
+		return err
+	}
 	o := *opts // the store may keep it: its own copy
 	gs.Options = &o
 	h := s.inner.Header()
@@ -667,6 +725,23 @@ func (s *reqSession) saveToStore(gs *gsessions.Session, opts *gsessions.Options)
 		h[hSetCookie] = s.expireVariants(h[hSetCookie], &o)
 	}
 	s.dirty, s.setCookie = false, true
+	return nil
+}
+
+// checkNotRevoked refuses to save a session loaded from a Store whose
+// record is gone: a Logout or Login elsewhere deleted it while this request
+// ran, and saving would bring it back on every machine. gin-contrib's Store
+// interface has no atomic "update if present", so this costs a lookup per
+// such save and leaves a short window.
+func (s *reqSession) checkNotRevoked(gs *gsessions.Session, opts *gsessions.Options) error {
+	if gs.IsNew || s.storeCookie == "" || opts.MaxAge < 0 {
+		return nil
+	}
+	now, err := s.cfg.store.New(s.probe(s.storeCookie), s.cfg.name)
+	if err == nil && now != nil && now.IsNew {
+		return newError(ErrSessionRevoked, nil, "session %q was ended (Logout, or Login elsewhere) while this "+
+			"request ran, so its change was dropped", s.cfg.name)
+	}
 	return nil
 }
 
@@ -724,10 +799,10 @@ func (s *reqSession) commit() {
 	switch {
 	case s.storeErr != nil:
 		err = newError(ErrStoreUnavailable, s.storeErr, "loading session %q: %v", s.cfg.name, s.storeErr)
-	case s.dirty && s.inner.Status() >= http.StatusInternalServerError && panicking():
-		// A gin.Recovery after crosssession in the chain writes its 500
-		// for a handler that panicked: the handler's half-done change is
-		// dropped, as it is when the panic passes through serve.
+	case s.dirty && s.inner.Status() >= http.StatusBadRequest && panicking():
+		// A recovery after crosssession in the chain writes its error
+		// response for a handler that panicked: the handler's half-done
+		// change is dropped, as it is when the panic passes through serve.
 		s.dirty = false
 	case s.dirty:
 		err = s.save()
@@ -737,6 +812,8 @@ func (s *reqSession) commit() {
 		switch {
 		case errors.Is(err, ErrStoreUnavailable):
 			s.fail(http.StatusServiceUnavailable, rStoreFailed, msg, err)
+		case errors.Is(err, ErrSessionRevoked):
+			s.cfg.m.diagnose(s.c, rSessionRevoked, s.origin, msg) // the response goes out without the cookie
 		case errors.Is(err, ErrCookieTooLarge):
 			s.fail(http.StatusInternalServerError, reason{}, msg, err) // diagnosed where it was found
 		default:
@@ -752,7 +829,8 @@ func (s *reqSession) commit() {
 
 // panicking reports whether its caller runs in a deferred call during a
 // panic (gin.Recovery writing its 500): runtime.gopanic is on the stack
-// until that call returns. Only asked for 5xx responses of changed sessions.
+// until that call returns. Only asked for error responses of changed
+// sessions.
 func panicking() bool {
 	var pcs [64]uintptr
 	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
@@ -773,27 +851,31 @@ func panicking() bool {
 // visitor's Set-Cookie to the next, are dropped; no-store is kept as is.
 // The browser's own cache may still keep the response.
 func privateCache(h http.Header) {
+	// CDNs obey these instead of Cache-Control (RFC 9213).
+	delete(h, "Cdn-Cache-Control")
+	delete(h, "Surrogate-Control")
 	cc := h["Cache-Control"]
 	if len(cc) == 0 {
 		h["Cache-Control"] = []string{"private"}
 		return
 	}
-	var out []string
-	private := false
+	out := []string{"private"} // first, so no malformed value can swallow it
 	for _, v := range cc {
+		if strings.Count(v, `"`)%2 != 0 {
+			continue // an unterminated quoted string: the whole value is unreliable
+		}
 		for _, d := range splitDirectives(v) {
 			name, _, qualified := strings.Cut(d, "=")
 			switch strings.ToLower(name) {
 			case "public", "s-maxage":
 				continue
-			case "private", "no-store":
-				private = private || !qualified
+			case "private":
+				if !qualified {
+					continue // already first
+				}
 			}
 			out = append(out, d)
 		}
-	}
-	if !private {
-		out = append(out, "private")
 	}
 	h["Cache-Control"] = []string{strings.Join(out, ", ")}
 }

@@ -1,14 +1,17 @@
 package crosssession_test
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -527,10 +530,11 @@ func TestSessionResponsesArePrivate(t *testing.T) {
 	})
 	for _, tc := range []struct{ query, want string }{
 		{"set=1", "private"},
-		{"set=1&cc=public,+max-age=300", "max-age=300, private"},
-		{"set=1&cc=s-maxage=60,+max-age=30", "max-age=30, private"},
-		{"set=1&cc=no-store", "no-store"},
-		{`set=1&cc=private="Set-Cookie",+public`, `private="Set-Cookie", private`},
+		{"set=1&cc=public,+max-age=300", "private, max-age=300"},
+		{"set=1&cc=s-maxage=60,+max-age=30", "private, max-age=30"},
+		{"set=1&cc=no-store", "private, no-store"},
+		{`set=1&cc=private="Set-Cookie",+public`, `private, private="Set-Cookie"`},
+		{`set=1&cc=max-age=600,+community="x`, "private"},
 		{"set=1&cc=private,+max-age=5", "private, max-age=5"},
 		{"cc=public,+max-age=300", "public, max-age=300"},
 		{"", ""},
@@ -980,4 +984,313 @@ func TestPanickedRequestLeaksNothingIntoTheNext(t *testing.T) {
 		}
 	}
 	t.Logf("Save err %v", saveErr)
+}
+
+// One request costs the session store a bounded number of lookups,
+// whatever the Cookie header holds: 2,000 copies of a validly signed but
+// logged-out session ID make at most a couple of lookups.
+func TestStoreLookupsPerRequestAreBounded(t *testing.T) {
+	st := newFRediStore()
+	cfg := crosssession.Prod(testKey, front)
+	cfg.Store = st
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	r.POST("/login", func(c *gin.Context) { sessions.Default(c).Set("user", "mallory"); c.Status(200) })
+	r.POST("/logout", func(c *gin.Context) { _ = crosssession.Logout(c); c.Status(204) })
+	r.GET("/me", func(c *gin.Context) { _ = sessions.Default(c).Get("user"); c.Status(200) })
+	ck := fLogin(t, r, "/login")
+	lo := req("POST", "/logout", "Origin", front, "Sec-Fetch-Site", "same-site")
+	lo.AddCookie(ck)
+	serve(r, lo) // the record is gone; the signed ID still verifies until MaxAge
+
+	const copies = 2000
+	hdr := strings.TrimSuffix(strings.Repeat(ck.Name+"="+ck.Value+"; ", copies), "; ")
+	st.mu.Lock()
+	st.gets = 0
+	st.mu.Unlock()
+	start := time.Now()
+	w := serve(r, req("GET", "/me", "Origin", front, "Cookie", hdr))
+	st.mu.Lock()
+	gets := st.gets
+	st.mu.Unlock()
+	t.Logf("Cookie header %d bytes: status %d, %d store lookups, %v", len(hdr), w.Code, gets, time.Since(start))
+	if gets > 4 {
+		t.Errorf("one request with %d copies of a signed cookie made %d store lookups; want a small bound (e.g. 1, or a handful)", copies, gets)
+	}
+}
+
+// A request's cost does not grow with the product of its cookies and its
+// headers: 1,500 junk cookies and 30,000 header lines, sent over a real
+// connection, cost the store path no more than reading them.
+func TestStoreSessionLoadCostIsLinearInTheRequest(t *testing.T) {
+	cfg := crosssession.Prod(testKey, front)
+	cfg.Store = newFRediStore()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	r.GET("/me", func(c *gin.Context) { _ = sessions.Default(c).Get("user"); c.Status(200) })
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+
+	var b strings.Builder
+	b.WriteString("GET /me HTTP/1.1\r\nHost: api.example.com\r\nOrigin: " + front + "\r\nConnection: close\r\n")
+	b.WriteString("Cookie: " + strings.TrimSuffix(strings.Repeat("__Host-session=x; ", 1500), "; ") + "\r\n")
+	for range 30000 {
+		b.WriteString("X: a\r\n")
+	}
+	b.WriteString("\r\n")
+	t.Logf("request head: %d bytes (net/http's limit: %d)", b.Len(), http.DefaultMaxHeaderBytes)
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	start := time.Now()
+	if _, err := io.WriteString(conn, b.String()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	took := time.Since(start)
+	runtime.ReadMemStats(&m1)
+	alloc := (m1.TotalAlloc - m0.TotalAlloc) >> 20
+	t.Logf("status %d after %v, %d MB allocated", resp.StatusCode, took, alloc)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: the server refused the request, so this proves nothing", resp.StatusCode)
+	}
+	if alloc > 200 {
+		t.Errorf("one %d-byte request allocated %d MB (%v): loading the session must cost O(request size)", b.Len(), alloc, took)
+	}
+}
+
+// With a server-side Store, Logout ends the session for every copy of the
+// cookie: a request that loaded the session before the logout and changes
+// it afterwards does not re-create the record (ErrSessionRevoked), so a
+// stolen copy of the cookie stays useless.
+func TestLogoutWithStoreCannotBeUndoneByAnInFlightWrite(t *testing.T) {
+	st := newFRediStore()
+	cfg := crosssession.Prod(testKey, front)
+	cfg.Store = st
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	r.POST("/login", func(c *gin.Context) {
+		if err := crosssession.Login(c); err != nil {
+			t.Error(err)
+		}
+		sessions.Default(c).Set("user", "alice")
+		c.Status(200)
+	})
+	r.POST("/logout", func(c *gin.Context) {
+		if err := crosssession.Logout(c); err != nil {
+			t.Error(err)
+		}
+		c.Status(204)
+	})
+	r.GET("/me", func(c *gin.Context) { u, _ := sessions.Default(c).Get("user").(string); c.String(200, u) })
+	loaded, release := make(chan struct{}), make(chan struct{})
+	r.POST("/prefs", func(c *gin.Context) {
+		s := sessions.Default(c)
+		if s.Get("user") == nil {
+			c.AbortWithStatus(401)
+			return
+		}
+		close(loaded)
+		<-release // c.ShouldBindJSON on a slowly sent body
+		s.Set("theme", "dark")
+		c.Status(204)
+	})
+	stolen := fLogin(t, r, "/login")
+	me := func() string {
+		q := req("GET", "/me", "Origin", front, "Sec-Fetch-Site", "same-site")
+		q.AddCookie(stolen)
+		return serve(r, q).Body.String()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		q := req("POST", "/prefs", "Origin", front, "Sec-Fetch-Site", "same-site")
+		q.AddCookie(stolen)
+		serve(r, q)
+	}()
+	<-loaded
+	lo := req("POST", "/logout", "Origin", front, "Sec-Fetch-Site", "same-site")
+	lo.AddCookie(stolen)
+	serve(r, lo)
+	if u := me(); u != "" {
+		t.Fatalf("right after Logout the cookie still opens %q", u)
+	}
+	close(release)
+	<-done
+	if u := me(); u != "" {
+		t.Errorf("after an in-flight request that loaded the session before Logout ended, the logged-out cookie opens the session of %q again (records: %v)", u, st.records)
+	}
+}
+
+// A response that carries the session cookie is never storable by a
+// shared cache: not after Save and a panic with gin.Recovery before
+// crosssession, not through CDN-Cache-Control or Surrogate-Control (which
+// CDNs obey instead, RFC 9213), not when a middleware before crosssession
+// sets Cache-Control after c.Next() on a bodiless response, and not when
+// the handler's value has an unterminated quoted string.
+func TestSessionCookieResponsesAreNeverStorableBySharedCaches(t *testing.T) {
+	recovery := gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) { c.AbortWithStatus(500) })
+	for _, tc := range []struct {
+		name    string
+		before  []gin.HandlerFunc
+		handler gin.HandlerFunc
+	}{
+		{"Save then panic, gin.Recovery before crosssession", []gin.HandlerFunc{recovery}, func(c *gin.Context) {
+			s := sessions.Default(c)
+			s.Set("user", "alice")
+			if err := s.Save(); err != nil {
+				t.Error(err)
+			}
+			c.Header("Cache-Control", "public, max-age=600")
+			panic("boom")
+		}},
+		{"CDN-Cache-Control", nil, func(c *gin.Context) {
+			sessions.Default(c).Set("user", "alice")
+			c.Header("CDN-Cache-Control", "max-age=600")
+			c.String(200, "ok")
+		}},
+		{"Surrogate-Control", nil, func(c *gin.Context) {
+			sessions.Default(c).Set("user", "alice")
+			c.Header("Surrogate-Control", "max-age=600")
+			c.String(200, "ok")
+		}},
+		{"middleware before crosssession sets Cache-Control after c.Next", []gin.HandlerFunc{func(c *gin.Context) {
+			c.Next()
+			c.Header("Cache-Control", "public, max-age=60")
+		}}, func(c *gin.Context) {
+			sessions.Default(c).Set("user", "alice")
+			c.Status(204)
+		}},
+		{"unterminated quote in the handler's value", nil, func(c *gin.Context) {
+			sessions.Default(c).Set("user", "alice")
+			c.Header("Cache-Control", `max-age=600, community="x`)
+			c.String(200, "ok")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := crosssession.Prod(testKey, front)
+			cfg.Logger = slog.New(slog.DiscardHandler)
+			r := gin.New()
+			r.Use(tc.before...)
+			r.Use(crosssession.New(cfg))
+			r.POST("/x", tc.handler)
+			w := serve(r, req("POST", "/x", "Origin", front, "Sec-Fetch-Site", "same-site"))
+			if len(w.Header().Values("Set-Cookie")) == 0 {
+				t.Skipf("no Set-Cookie (%d)", w.Code)
+			}
+			// What was sent: the recorder's live map also shows headers set
+			// after they went out.
+			if store, why := fSharedCacheMayStore(w.Result().Header); store {
+				t.Errorf("%d response with Set-Cookie %.40q... is storable by a shared cache: %s", w.Code, w.Header().Get("Set-Cookie"), why)
+			}
+		})
+	}
+}
+
+// A handler that panics never commits its half-done session change,
+// whatever status the recovery after crosssession answers with (a
+// gin.CustomRecovery mapping validation panics to 400 included).
+func TestPanickingHandlerNeverCommitsWhateverTheRecoveryStatus(t *testing.T) {
+	for _, before := range []bool{true, false} {
+		recovery := gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) { c.AbortWithStatus(400) })
+		r := gin.New()
+		cfg := crosssession.Prod(testKey, front)
+		cfg.Logger = slog.New(slog.DiscardHandler)
+		if before {
+			r.Use(recovery, crosssession.New(cfg))
+		} else {
+			r.Use(crosssession.New(cfg), recovery)
+		}
+		r.POST("/x", func(c *gin.Context) {
+			sessions.Default(c).Set("user", "half-done")
+			panic("validation failed")
+		})
+		w := serve(r, req("POST", "/x", "Origin", front, "Sec-Fetch-Site", "same-site"))
+		if cks := w.Header().Values("Set-Cookie"); len(cks) > 0 {
+			t.Errorf("recovery before crosssession=%v: the %d answer to a panic carries the half-done session: %.60q", before, w.Code, cks)
+		}
+	}
+}
+
+// A cookie the store cannot decode is a bad cookie, not a store outage:
+// one over the browsers' 4,096-byte limit is never offered to the store,
+// and a MultiError of decode failures is a decode failure.
+func TestOversizedCookieWithStoreIsNotAStoreOutage(t *testing.T) {
+	logs := &fLogBuffer{}
+	cfg := crosssession.Prod(testKey, front)
+	cfg.Store = newFRediStore()
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	r := gin.New()
+	r.Use(crosssession.New(cfg))
+	r.GET("/me", func(c *gin.Context) { _ = sessions.Default(c).Get("user"); c.Status(200) })
+	w := serve(r, req("GET", "/me", "Origin", front, "Cookie", "__Host-session="+strings.Repeat("A", 4100)))
+	if w.Code != 200 || strings.Contains(logs.String(), "store-unavailable") {
+		t.Errorf("a 4,100-byte cookie: status %d %s; log: %s", w.Code, w.Body, logs.String())
+	}
+}
+
+// Logout ends the session in this browser even when a leftover cookie of
+// an earlier configuration (here Cookie.Domain = "example.com", same key,
+// inside MaxAge) is still there: the logout fence refuses every session
+// that started before it. net/http/cookiejar plays the browser.
+func TestLogoutIsNotUndoneByALeftoverCookie(t *testing.T) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, _ := url.Parse("http://api.example.com/")
+	const fe = "http://app.example.com"
+	build := func(domain string) *gin.Engine {
+		cfg := crosssession.Dev(fe)
+		cfg.Keys = [][]byte{testKey}
+		cfg.Cookie.Domain = domain
+		cfg.Logger = slog.New(slog.DiscardHandler)
+		r := gin.New()
+		r.Use(crosssession.New(cfg))
+		r.POST("/login", func(c *gin.Context) {
+			if err := crosssession.Login(c); err != nil {
+				t.Error(err)
+			}
+			sessions.Default(c).Set("user", "alice")
+			c.Status(200)
+		})
+		r.POST("/logout", func(c *gin.Context) {
+			if err := crosssession.Logout(c); err != nil {
+				t.Error(err)
+			}
+			c.Status(204)
+		})
+		r.GET("/me", func(c *gin.Context) { u, _ := sessions.Default(c).Get("user").(string); c.String(200, u) })
+		return r
+	}
+	do := func(r *gin.Engine, method, path string) string {
+		q := req(method, path, "Origin", fe, "Sec-Fetch-Site", "same-site")
+		for _, c := range jar.Cookies(api) {
+			q.AddCookie(c)
+		}
+		w := serve(r, q)
+		jar.SetCookies(api, (&http.Response{Header: w.Header()}).Cookies())
+		return w.Body.String()
+	}
+	do(build("example.com"), "POST", "/login") // last week's deployment
+	now := build("")                           // today's: host-only
+	do(now, "POST", "/login")
+	if u := do(now, "GET", "/me"); u != "alice" {
+		t.Fatalf("before logout /me = %q", u)
+	}
+	do(now, "POST", "/logout")
+	if u := do(now, "GET", "/me"); u != "" {
+		t.Errorf("after Logout the next request is logged in as %q (cookies the browser still sends: %v)", u, jar.Cookies(api))
+	}
 }
