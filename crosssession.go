@@ -91,7 +91,7 @@ func compileMiddleware(cfg Config) (*middleware, error) {
 	}
 	if m.credentials {
 		m.cop, m.copStrict = newCSRFCheck(cc, true), newCSRFCheck(cc, false)
-		m.sess = newSessionConfig(cc.cookie, m.sessionKeys(cfg), cfg.Store, cfg.IdleTimeout, m)
+		m.sess = newSessionConfig(cc.cookie, m.sessionKeys(cfg), cfg.Store, cfg.Backend, cfg.IdleTimeout, m)
 	}
 	cc.logReport(m.logger())
 	return m, nil

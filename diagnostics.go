@@ -451,6 +451,9 @@ func (cc *compiled) summary() (string, []reportLine) {
 		if c.Store != nil {
 			store = fmt.Sprintf("%T", c.Store)
 		}
+		if c.Backend != nil {
+			store = fmt.Sprintf("%T, one value at a time; the cookie carries the session ID", c.Backend)
+		}
 		lines = append(lines, reportLine{"store", store}, reportLine{"lifetime", cc.lifetimeLine()})
 	}
 	lines = append(lines, reportLine{"preflight", fmt.Sprintf("204, Access-Control-Max-Age %d, methods %s, headers %s",

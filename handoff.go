@@ -104,9 +104,16 @@ func (s *reqSession) handoffCode(origin string) (string, error) {
 	nonce := make([]byte, 16)
 	rand.Read(nonce)
 	payload := map[any]any{"o": origin, "n": nonce}
-	if s.cfg.store == nil {
+	switch {
+	case s.cfg.backend != nil:
+		maxAge := s.stamp(gs.Values, time.Now())
+		if _, err := s.saveToBackend(gs, s.options(), maxAge); err != nil {
+			return "", err
+		}
+		payload["id"] = gs.ID
+	case s.cfg.store == nil:
 		payload["v"] = gs.Values
-	} else {
+	default:
 		opts := *s.options()
 		gs.Options = &opts
 		w := discard{http.Header{}}
@@ -155,7 +162,7 @@ func (s *reqSession) tryRedeem(code string) string {
 		return why
 	}
 	s.cookieSess = gsessions.Session{Values: values, IsNew: true}
-	s.gs = &s.cookieSess
+	s.gs, s.backend, s.created = &s.cookieSess, backendState{}, 0
 	if s.cfg.store != nil {
 		s.gs = gsessions.NewSession(s.cfg.store, s.cfg.name)
 		s.gs.Values, s.gs.IsNew = values, true
@@ -171,6 +178,9 @@ func (s *reqSession) tryRedeem(code string) string {
 // it loads the record the code names and deletes it (single use on every
 // machine), so the front end's session gets a new ID.
 func (s *reqSession) handoffValues(p map[any]any) (map[any]any, string) {
+	if s.cfg.backend != nil {
+		return s.handoffBackendValues(p)
+	}
 	if s.cfg.store == nil {
 		vs, _ := p["v"].(map[any]any)
 		if vs == nil {
@@ -247,4 +257,30 @@ func (rc *redeemedCodes) first(nonce []byte) bool {
 	}
 	rc.seen[k] = now + handoffMaxAge + 1
 	return true
+}
+
+// handoffBackendValues loads the session a code names from the Backend and
+// deletes it: of two redemptions, only the one whose delete found it goes
+// on, on every machine.
+func (s *reqSession) handoffBackendValues(p map[any]any) (map[any]any, string) {
+	id, _ := p["id"].(string)
+	ctx := s.backendCtx()
+	raw, ok, err := s.cfg.backend.Load(ctx, id)
+	if err != nil {
+		return nil, "the session backend failed: " + err.Error()
+	}
+	existed, err := s.cfg.backend.Delete(ctx, id)
+	if err != nil {
+		return nil, "the session backend failed: " + err.Error()
+	}
+	if !ok || !existed {
+		return nil, "its session is gone (redeemed already, or expired)"
+	}
+	values := make(map[any]any, len(raw))
+	for k, b := range raw {
+		if v, err := decodeValue(b); err == nil {
+			values[k] = v
+		}
+	}
+	return values, ""
 }

@@ -164,3 +164,28 @@ func TestHandoffWithAStoreIsSingleUseEverywhere(t *testing.T) {
 		t.Errorf("%d records, want only the front end's", len(store.m))
 	}
 }
+
+// TestHandoffWithABackendIsSingleUseEverywhere: with a Backend the code
+// names a session that redemption deletes, so a second machine refuses it.
+func TestHandoffWithABackendIsSingleUseEverywhere(t *testing.T) {
+	t.Parallel()
+	b := newMemBackend()
+	cfg := prodCfg(spa)
+	cfg.Backend = b
+	one, _ := handoffApp(t, cfg)
+	two, _ := handoffApp(t, cfg)
+	res, code := formLogin(t, one, "")
+	if len(res.Cookies()) != 0 || code == "" {
+		t.Fatalf("login: cookies %v, code %q", res.Cookies(), code)
+	}
+	got := redeem(one, spa, code)
+	if got.StatusCode != 200 || len(got.Cookies()) != 1 {
+		t.Fatalf("redeem: %d %v", got.StatusCode, got.Cookies())
+	}
+	if again := redeem(two, spa, code); again.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the same code on another machine: %d", again.StatusCode)
+	}
+	if len(b.m) != 1 {
+		t.Errorf("%d sessions, want only the front end's", len(b.m))
+	}
+}

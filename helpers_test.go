@@ -2,6 +2,7 @@ package crosssession_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/crosssession/crosssession"
 	"github.com/gin-contrib/sessions"
@@ -419,4 +421,60 @@ func (l *fLogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// memBackend is a crosssession.Backend in memory, with the semantics
+// redisstore gives on Redis, that counts its calls.
+type memBackend struct {
+	mu                     sync.Mutex
+	m                      map[string]map[string][]byte
+	ttl                    map[string]time.Duration
+	loads, updates, delete int
+}
+
+func newMemBackend() *memBackend {
+	return &memBackend{m: map[string]map[string][]byte{}, ttl: map[string]time.Duration{}}
+}
+
+func (b *memBackend) Load(_ context.Context, id string) (map[string][]byte, bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.loads++
+	vs, ok := b.m[id]
+	return maps.Clone(vs), ok, nil
+}
+
+func (b *memBackend) Update(_ context.Context, id string, set map[string][]byte, del []string, ttl time.Duration, create bool) (bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.updates++
+	vs, ok := b.m[id]
+	if !ok && !create {
+		return false, nil
+	}
+	if !ok {
+		vs = map[string][]byte{}
+		b.m[id] = vs
+	}
+	for _, k := range del {
+		delete(vs, k)
+	}
+	maps.Copy(vs, set)
+	b.ttl[id] = ttl
+	return true, nil
+}
+
+func (b *memBackend) Delete(_ context.Context, id string) (bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.delete++
+	_, ok := b.m[id]
+	delete(b.m, id)
+	return ok, nil
+}
+
+func (b *memBackend) calls() (loads, updates, deletes int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.loads, b.updates, b.delete
 }

@@ -119,6 +119,16 @@ type Config struct {
 	// Partitioned included.
 	Store sessions.Store
 
+	// Backend keeps sessions on the server, one value at a time, for an
+	// API on more than one machine: the cookie carries only the signed
+	// session ID, a logout ends every copy of the cookie at once, a request
+	// that loaded a session before a logout cannot bring it back, and two
+	// requests that change different values of one session both keep
+	// their change. See the redisstore module (Redis single node, Sentinel,
+	// Cluster). nil keeps sessions in the cookie. Keys sign the session
+	// IDs. Setting both Store and Backend is an error.
+	Backend Backend
+
 	// Logger receives the startup report and diagnostics. nil means
 	// slog.Default() at the time of logging.
 	Logger *slog.Logger
@@ -405,6 +415,10 @@ func (c Config) checkIdleTimeout(k Cookie, p *problems) {
 }
 
 func (c Config) checkKeys(p *problems) {
+	if c.Store != nil && c.Backend != nil {
+		p.add("both Store and Backend are set; keep Backend (crosssession's server-side sessions) or Store (a " +
+			"gin-contrib store), not both")
+	}
 	if c.Store != nil {
 		return
 	}

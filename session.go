@@ -45,6 +45,7 @@ type sessionConfig struct {
 	tmpl     *cookieTemplate // the Set-Cookie header of the configured options; nil: net/http writes it
 	prefixed bool            // hasCookiePrefix(name), computed once
 	store    gsessions.Store
+	backend  Backend                    // Config.Backend; codecs sign its session IDs
 	ser      securecookie.Serializer    // how values are encoded, for Set-time checks
 	keyIDs   [][32]byte                 // SHA-256 of each key, to tell whether two policies read each other's cookies
 	idle     time.Duration              // Config.IdleTimeout; 0: none
@@ -62,14 +63,15 @@ func (sc *sessionConfig) shares(o *sessionConfig) bool {
 	if sc == nil || o == nil || sc.name != o.name {
 		return false
 	}
-	if sc.store != nil || o.store != nil {
+	if sc.store != nil || o.store != nil || sc.backend != nil || o.backend != nil {
 		return true
 	}
 	return slices.ContainsFunc(sc.keyIDs, func(id [32]byte) bool { return slices.Contains(o.keyIDs, id) })
 }
 
-func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, idle time.Duration, m *middleware) *sessionConfig {
-	sc := &sessionConfig{m: m, name: k.Name, opts: k.options(), ser: securecookie.GobEncoder{}, idle: idle, lifetime: k.MaxAge}
+func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, backend Backend, idle time.Duration, m *middleware) *sessionConfig {
+	sc := &sessionConfig{m: m, name: k.Name, opts: k.options(), ser: securecookie.GobEncoder{}, idle: idle, lifetime: k.MaxAge,
+		backend: backend}
 	sc.prefixed = hasCookiePrefix(k.Name)
 	sc.handoff = newHandoffCodec(keys)
 	cross, ok := k.crossSite()
@@ -169,12 +171,13 @@ type reqSession struct {
 	// record) was last issued, Unix milliseconds; 0 for a new session.
 	created, issued int64
 	storeCookie     string // the cookie value a Store loaded the session from
-	fenced          int64  // the logout fence this response set, Unix milliseconds
-	fenceIn         int64  // the request's logout fence (fence), -1 for none, 0 not read yet
-	setCookie       bool   // this response carries the session cookie
-	storeErr        error  // the store failed to load the session
-	failed          bool   // the response was replaced by an error: drop the handler's writes
-	ended           bool   // Logout ran: a later change starts a new session
+	backend         backendState
+	fenced          int64 // the logout fence this response set, Unix milliseconds
+	fenceIn         int64 // the request's logout fence (fence), -1 for none, 0 not read yet
+	setCookie       bool  // this response carries the session cookie
+	storeErr        error // the store failed to load the session
+	failed          bool  // the response was replaced by an error: drop the handler's writes
+	ended           bool  // Logout ran: a later change starts a new session
 	// done is set when the request is over. gin reuses its Context and
 	// writer, so a goroutine still holding the session (through c.Copy())
 	// must no longer touch them: its changes are only logged.
@@ -190,7 +193,10 @@ func (s *reqSession) session() *gsessions.Session {
 	if !s.committed && !s.done.Load() {
 		addVaryCookie(s.inner.Header(), s.varyBoth)
 	}
-	if s.cfg.store != nil {
+	switch {
+	case s.cfg.backend != nil:
+		return s.loadFromBackend()
+	case s.cfg.store != nil:
 		return s.loadFromStore()
 	}
 	return s.loadFromCookie()
@@ -427,7 +433,7 @@ func (s *reqSession) changed() {
 		fresh := gsessions.NewSession(s.cfg.store, s.cfg.name)
 		fresh.IsNew, fresh.Values = true, s.gs.Values
 		delete(fresh.Values, metaCreated)
-		s.gs, s.ended, s.opts, s.created = fresh, false, nil, 0
+		s.gs, s.ended, s.opts, s.created, s.backend = fresh, false, nil, 0, backendState{}
 	}
 	if s.done.Load() {
 		s.cfg.m.diagnose(nil, rChangedAfterEnd, s.origin)
@@ -604,17 +610,28 @@ func (s *reqSession) save() error {
 	if s.cfg.store != nil {
 		return s.saveToStore(gs, opts)
 	}
+	vals := gs.Values
+	if s.cfg.backend != nil {
+		need, err := s.saveToBackend(gs, opts, maxAge)
+		if err != nil || !need {
+			if err == nil {
+				s.dirty = false
+			}
+			return err
+		}
+		vals = map[any]any{backendIDKey: gs.ID} // the cookie carries the ID
+	}
 	var header, value string
 	var n int
 	var err error
 	switch {
 	case configured && s.options() == &s.cfg.opts && s.cfg.tmpl != nil:
 		// The configured attributes: the header from the template.
-		header, n, err = s.cfg.tmpl.header(s.cfg.codecs[0], gs.Values, now, maxAge)
+		header, n, err = s.cfg.tmpl.header(s.cfg.codecs[0], vals, now, maxAge)
 	case configured && s.options() == &s.cfg.cross && s.cfg.crossTmpl != nil:
-		header, n, err = s.cfg.crossTmpl.header(s.cfg.codecs[0], gs.Values, now, maxAge)
+		header, n, err = s.cfg.crossTmpl.header(s.cfg.codecs[0], vals, now, maxAge)
 	case opts.MaxAge >= 0:
-		value, err = s.cfg.codecs[0].encode(s.cfg.name, gs.Values, now.Unix())
+		value, err = s.cfg.codecs[0].encode(s.cfg.name, vals, now.Unix())
 		n = len(s.cfg.name) + 1 + len(value)
 	}
 	if err != nil {
@@ -628,7 +645,9 @@ func (s *reqSession) save() error {
 		header = gsessions.NewCookie(s.cfg.name, value, opts).String()
 	}
 	h[hSetCookie] = append(h[hSetCookie], header)
-	if opts.MaxAge < 0 {
+	if opts.MaxAge < 0 && s.cfg.backend != nil {
+		h[hSetCookie] = s.expireVariants(h[hSetCookie], opts) // the record is gone: no fence needed
+	} else if opts.MaxAge < 0 {
 		h[hSetCookie] = s.expireVariants(h[hSetCookie], opts)
 		fence, err := s.fenceHeader(now)
 		if err != nil {
@@ -651,13 +670,13 @@ func (s *reqSession) stamp(vs map[any]any, now time.Time) int64 {
 			s.created = t
 		} else {
 			s.created = max(ms, s.fenced+1)
-			if s.cfg.store == nil {
+			if s.cfg.store == nil && s.cfg.backend == nil {
 				s.created = max(s.created, s.fence()+1) // after any logout the browser proves
 			}
 		}
 	}
 	vs[metaCreated] = s.created
-	if s.cfg.store != nil {
+	if s.cfg.store != nil || s.cfg.backend != nil {
 		vs[metaSeen] = ms
 	}
 	return s.cfg.maxAge(s.created, ms)
@@ -793,7 +812,7 @@ func (s *reqSession) commit() {
 	}
 	s.committed = true
 	if !s.dirty && s.hadCookie && s.cfg.store == nil && s.cfg.renewDue(s.issued, time.Now().UnixMilli()) {
-		s.dirty = true // renew: the same session, issued anew (IdleTimeout)
+		s.dirty, s.backend.renew = true, true // renew: the same session, issued anew (IdleTimeout)
 	}
 	var err error
 	switch {
@@ -1017,9 +1036,13 @@ func Login(c *gin.Context) error {
 			"request ended), so nothing changed; call it before writing the body")
 	}
 	old, err := s.load()
-	if err == nil && !old.IsNew && s.cfg.store != nil {
+	switch {
+	case err == nil && !old.IsNew && s.cfg.store != nil:
 		err = s.deleteRecord(old)
+	case err == nil && !old.IsNew && s.cfg.backend != nil:
+		err = s.deleteBackendSession(old)
 	}
+	s.backend = backendState{}
 	gs := gsessions.NewSession(s.cfg.store, s.cfg.name)
 	gs.IsNew = true
 	s.gs, s.opts, s.ended, s.created = gs, nil, false, 0 // a new absolute lifetime
@@ -1087,6 +1110,14 @@ func (s *reqSession) writable() bool {
 // response, so a server-side record is deleted; the cookie stays.
 func (s *reqSession) lateLogout(gs *gsessions.Session) error {
 	s.ended = true
+	if s.cfg.backend != nil {
+		if err := s.deleteBackendSession(gs); err != nil {
+			return err
+		}
+		return newError(ErrResponseWritten, nil, "Logout was called after the response was written: the session "+
+			"was deleted, so it is over on every machine, but the cookie could not be expired; call Logout before "+
+			"writing the body")
+	}
 	if s.cfg.store == nil {
 		return newError(ErrResponseWritten, nil, "Logout was called after the response was written, so the cookie "+
 			"could not be expired and still opens the session until Cookie.MaxAge; call Logout before writing the body")
