@@ -172,3 +172,42 @@ func TestSameOrigin(t *testing.T) {
 		}
 	}
 }
+
+// FuzzForwardingHeaders: any Forwarded and X-Forwarded-* values give a
+// scheme of http or https and never panic.
+func FuzzForwardingHeaders(f *testing.F) {
+	f.Add(`for=192.0.2.1;proto=https;host="api.example.com:8443", for=10.0.0.1`, "https,http", "api.example.com", "on")
+	f.Add(`"`, ",", "", "")
+	f.Fuzz(func(t *testing.T, fwd, proto, host, ssl string) {
+		r := httptest.NewRequest("GET", "http://internal/", nil)
+		r.Header["Forwarded"] = []string{fwd}
+		r.Header["X-Forwarded-Proto"] = []string{proto}
+		r.Header["X-Forwarded-Host"] = []string{host}
+		r.Header["X-Forwarded-Ssl"] = []string{ssl}
+		if s, _ := (&middleware{}).browserView(r); s != "http" && s != "https" {
+			t.Fatalf("scheme %q", s)
+		}
+	})
+}
+
+// FuzzPrivateCache: whatever Cache-Control a handler sets, a response with
+// the session cookie starts with private and allows no shared cache.
+func FuzzPrivateCache(f *testing.F) {
+	f.Add(`public, max-age=300`)
+	f.Add(`max-age=600, community="x`)
+	f.Add(`private="Set-Cookie", s-maxage=5, public`)
+	f.Fuzz(func(t *testing.T, v string) {
+		h := http.Header{"Cache-Control": {v}, "Surrogate-Control": {"max-age=1"}}
+		privateCache(h)
+		got := h.Get("Cache-Control")
+		if !strings.HasPrefix(got, "private") || h.Get("Surrogate-Control") != "" {
+			t.Fatalf("%q -> %q", v, got)
+		}
+		for _, d := range splitDirectives(got) {
+			name, _, _ := strings.Cut(d, "=")
+			if n := strings.ToLower(strings.TrimSpace(name)); n == "public" || n == "s-maxage" {
+				t.Fatalf("%q -> %q keeps %s", v, got, n)
+			}
+		}
+	})
+}
