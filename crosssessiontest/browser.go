@@ -25,6 +25,7 @@ type Browser struct {
 	profile  Profile
 	mu       sync.Mutex
 	handlers map[string]http.Handler
+	fronts   map[string]bool // origins opened with Open
 	jar      []*StoredCookie
 	offset   time.Duration
 }
@@ -32,7 +33,7 @@ type Browser struct {
 // New returns a browser of the given profile, with an empty jar and no
 // servers.
 func New(p Profile) *Browser {
-	return &Browser{profile: p, handlers: map[string]http.Handler{}}
+	return &Browser{profile: p, handlers: map[string]http.Handler{}, fronts: map[string]bool{}}
 }
 
 // Profile returns the browser's profile.
@@ -66,8 +67,11 @@ func (b *Browser) now() time.Time {
 
 // Open returns a new page (a tab) whose document is at rawURL, an absolute
 // http or https URL such as "https://app.example.com/". No request is
-// made: the front end's own server is not under test. Open panics on a
-// URL that is not absolute http(s), as httptest.NewRequest does.
+// made: the front end's own server is not under test. From then on, a
+// navigation to that origin (a login redirecting back to the SPA) gets an
+// empty 200 HTML document, unless Serve has a handler for its host. Open
+// panics on a URL that is not absolute http(s), as httptest.NewRequest
+// does.
 func (b *Browser) Open(rawURL string) *Page {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -76,6 +80,9 @@ func (b *Browser) Open(rawURL string) *Page {
 	if u.Path == "" {
 		u.Path = "/"
 	}
+	b.mu.Lock()
+	b.fronts[originOf(u)] = true
+	b.mu.Unlock()
 	return &Page{b: b, url: u}
 }
 
@@ -88,8 +95,14 @@ func (b *Browser) roundTrip(method string, u *url.URL, h http.Header, body strin
 	if handler == nil {
 		handler = b.handlers[hostOf(u)]
 	}
-	client := b.Client
+	client, front := b.Client, b.fronts[originOf(u)]
 	b.mu.Unlock()
+	if handler == nil && front {
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, "<!doctype html><title>front end</title>\n")
+		})
+	}
 	if handler != nil {
 		var rd io.Reader
 		if body != "" {

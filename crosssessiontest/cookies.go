@@ -80,7 +80,11 @@ type CookieRefusal struct {
 	// Detail says what happened in a sentence.
 	Detail string
 	// Expiry is true when the refused Set-Cookie would have deleted the
-	// cookie (Max-Age <= 0 or a past Expires), e.g. a logout's.
+	// cookie (Max-Age <= 0 or a past Expires), e.g. a logout's: the
+	// cookie stays. A refused expiry is reported only when the jar holds
+	// a cookie of that name for the host: crosssession's Logout expires
+	// both the same-site and the cross-site variant of its cookie, and
+	// the one the context does not allow is refused, deleting nothing.
 	Expiry bool
 }
 
@@ -251,6 +255,9 @@ func (b *Browser) store(line string, ctx cookieContext) *CookieRefusal {
 	host := hostOf(ctx.u)
 	deleting := sc.maxAge != nil && *sc.maxAge <= 0 || sc.maxAge == nil && !sc.expires.IsZero() && !sc.expires.After(now)
 	refuse := func(detail string, reasons ...string) *CookieRefusal {
+		if deleting && !b.holds(sc.name, host) {
+			return nil // an expiry of a cookie the jar does not hold changes nothing
+		}
 		return &CookieRefusal{Name: sc.name, Stage: StageSet, URL: ctx.u.String(), Reason: reasons[0], Reasons: reasons,
 			Detail: detail, Expiry: deleting}
 	}
@@ -355,6 +362,13 @@ func (b *Browser) store(line string, ctx cookieContext) *CookieRefusal {
 		b.jar = append(b.jar, ck)
 	}
 	return nil
+}
+
+// holds reports whether the jar has a cookie named name for host.
+func (b *Browser) holds(name, host string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.ContainsFunc(b.jar, func(c *StoredCookie) bool { return c.Name == name && domainMatch(host, c) })
 }
 
 func isIP(host string) bool {
