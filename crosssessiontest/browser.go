@@ -69,7 +69,8 @@ func (b *Browser) now() time.Time {
 // http or https URL such as "https://app.example.com/". No request is
 // made: the front end's own server is not under test. From then on, a
 // navigation to that origin (a login redirecting back to the SPA) gets an
-// empty 200 HTML document, unless Serve has a handler for its host. Open
+// empty 200 HTML document, unless Serve has a handler for its host
+// (fetches to it go to a handler or Client, as to any host). Open
 // panics on a URL that is not absolute http(s), as httptest.NewRequest
 // does.
 func (b *Browser) Open(rawURL string) *Page {
@@ -86,8 +87,9 @@ func (b *Browser) Open(rawURL string) *Page {
 	return &Page{b: b, url: u}
 }
 
-// roundTrip sends one request, without following redirects.
-func (b *Browser) roundTrip(method string, u *url.URL, h http.Header, body string) (int, http.Header, string, error) {
+// roundTrip sends one request, without following redirects. A navigation
+// to an origin opened with Open, without a handler, gets an empty document.
+func (b *Browser) roundTrip(method string, u *url.URL, h http.Header, body string, navigation bool) (int, http.Header, string, error) {
 	target := *u
 	target.Fragment, target.RawFragment = "", ""
 	b.mu.Lock()
@@ -97,7 +99,7 @@ func (b *Browser) roundTrip(method string, u *url.URL, h http.Header, body strin
 	}
 	client, front := b.Client, b.fronts[originOf(u)]
 	b.mu.Unlock()
-	if handler == nil && front {
+	if handler == nil && front && navigation {
 		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			io.WriteString(w, "<!doctype html><title>front end</title>\n")
@@ -348,7 +350,7 @@ func (p *Page) navigate(rawURL string, form url.Values) *Response {
 		if cookie != "" {
 			h.Set("Cookie", cookie)
 		}
-		status, rh, rbody, err := b.roundTrip(method, cur, h, body)
+		status, rh, rbody, err := b.roundTrip(method, cur, h, body, true)
 		res.Trace = append(res.Trace, Exchange{Method: method, URL: cur.String(), RequestHeader: h, Status: status, ResponseHeader: rh})
 		if err != nil {
 			return res.fail(err)

@@ -383,7 +383,7 @@ func (p *Page) Fetch(rawURL string, init Init) *Response {
 		if cookie != "" {
 			h.Set("Cookie", cookie)
 		}
-		status, rh, rbody, err := b.roundTrip(method, cur, h, body)
+		status, rh, rbody, err := b.roundTrip(method, cur, h, body, false)
 		res.Trace = append(res.Trace, Exchange{Method: method, URL: cur.String(), RequestHeader: h, Status: status, ResponseHeader: rh})
 		if err != nil {
 			return res.fail(typeError("Failed to fetch: " + err.Error()))
@@ -449,7 +449,7 @@ func (p *Page) preflight(res *Response, page *url.URL, chain []*url.URL, method 
 		h.Set("Sec-Fetch-Mode", "cors")
 		h.Set("Sec-Fetch-Dest", "empty")
 	}
-	status, rh, _, err := b.roundTrip(http.MethodOptions, cur, h, "")
+	status, rh, _, err := b.roundTrip(http.MethodOptions, cur, h, "", false)
 	res.Trace = append(res.Trace, Exchange{Preflight: true, Method: http.MethodOptions, URL: cur.String(), RequestHeader: h,
 		Status: status, ResponseHeader: rh})
 	if err != nil {
