@@ -193,7 +193,7 @@ type Response struct {
 	// Access-Control-Expose-Headers; never Set-Cookie. For a navigation,
 	// every header but Set-Cookie. The raw headers are in Trace.
 	Header http.Header
-	Body   string
+	Body   string // the response body the page reads ("" when Err is set)
 	// Redirected is true when a redirect was followed.
 	Redirected bool
 	// Type is "basic" (same-origin) or "cors" for a fetch, "navigation"
@@ -215,8 +215,8 @@ type Response struct {
 
 // Exchange is one request on the wire and its response.
 type Exchange struct {
-	Preflight     bool
-	Method, URL   string
+	Preflight     bool        // a CORS preflight (OPTIONS), not the request itself
+	Method, URL   string      // as sent; the URL without its fragment is the request target
 	RequestHeader http.Header // as sent, Cookie and Origin included
 	// Status is 0 when no response came (no server).
 	Status         int

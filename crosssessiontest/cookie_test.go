@@ -330,3 +330,24 @@ func TestSites(t *testing.T) {
 		t.Errorf("names %v", names)
 	}
 }
+
+// TestConcurrentPages: pages of one browser share the jar safely (run
+// with -race).
+func TestConcurrentPages(t *testing.T) {
+	b := echoBrowser(cst.Firefox, "api.example.com")
+	done := make(chan string)
+	for i := range 8 {
+		go func() {
+			page := b.Open(app)
+			page.Fetch(set(api+"/", "c"+string(rune('a'+i))+"=1; Path=/"), inc)
+			page.Navigate(api + "/")
+			done <- page.Fetch(api+"/", inc).Body
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	if n := len(b.Cookies(api+"/", "")); n != 8 {
+		t.Errorf("%d cookies, want 8", n)
+	}
+}

@@ -66,7 +66,7 @@ const (
 
 // CookieRefusal is a cookie the browser refused to store or to send.
 type CookieRefusal struct {
-	Name  string
+	Name  string // the cookie's name
 	Stage string // StageSet or StageSend
 	// URL is the request whose response set the cookie, or which went
 	// without it.
@@ -95,16 +95,16 @@ func (c CookieRefusal) String() string {
 
 // StoredCookie is a cookie in the browser's jar.
 type StoredCookie struct {
-	Name, Value string
+	Name, Value string // as the Set-Cookie header gave them
 	// Domain is the host for a host-only cookie, else the Domain
 	// attribute without its leading dot.
 	Domain   string
-	HostOnly bool
-	Path     string
+	HostOnly bool   // no Domain attribute: sent to Domain only, not its subdomains
+	Path     string // the Path attribute, or the default path of the URL that set it
 	// Expires is zero for a session cookie.
 	Expires  time.Time
-	Secure   bool
-	HttpOnly bool
+	Secure   bool // sent only where it could be set (https; loopback http but in WebKit)
+	HttpOnly bool // the attribute (this client has no document.cookie)
 	// SameSite is "Lax", "Strict", "None", or "" when the attribute was
 	// missing or invalid (Lax in Chromium, None in Firefox and WebKit).
 	SameSite    string
@@ -112,7 +112,7 @@ type StoredCookie struct {
 	// Partition is the top-level site whose partition holds the cookie
 	// ("https://example.com"), or "" for unpartitioned storage.
 	Partition string
-	Created   time.Time
+	Created   time.Time // when first stored (kept when replaced), on the browser's clock
 }
 
 // setCookie is a parsed Set-Cookie header (RFC 6265bis §5.6).

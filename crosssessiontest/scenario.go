@@ -12,8 +12,8 @@ import (
 // in a real engine (each step is one line of page JavaScript or one
 // WebDriver navigation), and the outcomes compared per profile.
 type Scenario struct {
-	Name  string
-	Steps []Step
+	Name  string // labels the scenario in reports
+	Steps []Step // run in order, in one Browser
 }
 
 // Step is one action of a Scenario. Exactly one of Open, Fetch, Navigate
@@ -40,18 +40,19 @@ type Step struct {
 
 // Outcome is what one step gave.
 type Outcome struct {
-	Step string
+	Step string // the Step's Name
 	// Status is the response status, 0 when the request failed or no
 	// request was made.
 	Status int
-	Body   string
+	Body   string // the response body the page reads
 	// Error is the CORS failure's Kind, or the network error's text.
 	Error string
 	// Cookie is the Cookie header the final request carried.
 	Cookie string
 	// Location is the page's location after the step.
 	Location string
-	Refused  []CookieRefusal
+	// Refused lists the cookies refused during the step (Response.Refused).
+	Refused []CookieRefusal
 	// Response is the step's response (nil for Open, or a RedeemHandoff
 	// without a code).
 	Response *Response
