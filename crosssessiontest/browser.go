@@ -1,0 +1,420 @@
+package crosssessiontest
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Browser is one browser profile: a cookie jar and the servers it can
+// reach. Its pages (Open) share the jar, as tabs do. It is safe for
+// concurrent use.
+type Browser struct {
+	// Client sends the requests to hosts that no Serve handler serves,
+	// such as an httptest.Server's (b.Client = srv.Client(), with URLs
+	// built from srv.URL). Its Jar and CheckRedirect are not used: the
+	// Browser keeps cookies and follows redirects itself. nil: such
+	// requests fail with a network error.
+	Client *http.Client
+
+	profile  Profile
+	mu       sync.Mutex
+	handlers map[string]http.Handler
+	fronts   map[string]bool // origins opened with Open
+	jar      []*StoredCookie
+	offset   time.Duration
+}
+
+// New returns a browser of the given profile, with an empty jar and no
+// servers.
+func New(p Profile) *Browser {
+	return &Browser{profile: p, handlers: map[string]http.Handler{}, fronts: map[string]bool{}}
+}
+
+// Profile returns the browser's profile.
+func (b *Browser) Profile() Profile { return b.profile }
+
+// Serve routes requests for host to h, called in process (no network):
+// "api.example.com" for every port of that name, "api.example.com:8443"
+// for one port (it wins over the bare name). The scheme comes from the
+// URL; for https the request has r.TLS set, as a TLS server would, and
+// r.Host is the URL's host.
+func (b *Browser) Serve(host string, h http.Handler) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.handlers[strings.ToLower(host)] = h
+}
+
+// Advance moves the browser's clock forward: cookies expire and
+// Chromium's two-minute Lax+POST window closes as if d had passed. The
+// servers' clocks are not affected.
+func (b *Browser) Advance(d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.offset += d
+}
+
+func (b *Browser) now() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return time.Now().Add(b.offset)
+}
+
+// Open returns a new page (a tab) whose document is at rawURL, an absolute
+// http or https URL such as "https://app.example.com/". No request is
+// made: the front end's own server is not under test. From then on, a
+// navigation to that origin (a login redirecting back to the SPA) gets an
+// empty 200 HTML document, unless Serve has a handler for its host
+// (fetches to it go to a handler or Client, as to any host). Open
+// panics on a URL that is not absolute http(s), as httptest.NewRequest
+// does.
+func (b *Browser) Open(rawURL string) *Page {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		panic(fmt.Sprintf("crosssessiontest: Open(%q): not an absolute http(s) URL", rawURL))
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	b.mu.Lock()
+	b.fronts[originOf(u)] = true
+	b.mu.Unlock()
+	return &Page{b: b, url: u}
+}
+
+// roundTrip sends one request, without following redirects. A navigation
+// to an origin opened with Open, without a handler, gets an empty document.
+func (b *Browser) roundTrip(method string, u *url.URL, h http.Header, body string, navigation bool) (int, http.Header, string, error) {
+	target := *u
+	target.Fragment, target.RawFragment = "", ""
+	b.mu.Lock()
+	handler := b.handlers[strings.ToLower(u.Host)]
+	if handler == nil {
+		handler = b.handlers[hostOf(u)]
+	}
+	client, front := b.Client, b.fronts[originOf(u)]
+	b.mu.Unlock()
+	if handler == nil && front && navigation {
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, "<!doctype html><title>front end</title>\n")
+		})
+	}
+	if handler != nil {
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		r := httptest.NewRequest(method, target.String(), rd)
+		r.Header = h.Clone()
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, r)
+		res := rec.Result()
+		return res.StatusCode, res.Header, rec.Body.String(), nil
+	}
+	if client == nil {
+		return 0, nil, "", fmt.Errorf("crosssessiontest: no server for %s: call Browser.Serve(%q, handler) or set Browser.Client",
+			u.Host, hostOf(u))
+	}
+	req, err := http.NewRequest(method, target.String(), strings.NewReader(body))
+	if err != nil {
+		return 0, nil, "", err
+	}
+	req.Header = h.Clone()
+	c := *client
+	c.Jar = nil
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := c.Do(req)
+	if err != nil {
+		return 0, nil, "", err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, string(data), err
+}
+
+// Page is a top-level document (a tab) of a Browser. Its location is the
+// page's origin and top-level site for the requests it makes; Navigate and
+// SubmitForm change it. It is safe for concurrent use.
+type Page struct {
+	b   *Browser
+	mu  sync.Mutex
+	url *url.URL
+}
+
+func (p *Page) location() *url.URL {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := *p.url
+	return &u
+}
+
+func (p *Page) setLocation(u *url.URL) {
+	c := *u
+	p.mu.Lock()
+	p.url = &c
+	p.mu.Unlock()
+}
+
+// URL returns the page's location (location.href), fragment included.
+func (p *Page) URL() string { return p.location().String() }
+
+// Origin returns the page's origin as the Origin header serializes it.
+func (p *Page) Origin() string { return originOf(p.location()) }
+
+// Site returns the page's top-level site, the key of the CHIPS partition
+// its requests read (see Profile.Site).
+func (p *Page) Site() string { return p.b.profile.site(p.location()) }
+
+// Hash returns location.hash: "#" and the fragment, or "".
+func (p *Page) Hash() string {
+	u := p.location()
+	if f := u.EscapedFragment(); f != "" {
+		return "#" + f
+	}
+	return ""
+}
+
+// Response is what a fetch or a navigation gave the page.
+type Response struct {
+	// URL is the final URL after redirects (without the fragment for a
+	// fetch, as Response.url; with it for a navigation, as location).
+	URL string
+	// Status is the status the page sees; 0 when Err is set (the
+	// promise rejected with a TypeError).
+	Status int
+	// Header holds the response headers the page can read: for a
+	// cross-origin fetch the CORS-safelisted ones and those in
+	// Access-Control-Expose-Headers; never Set-Cookie. For a navigation,
+	// every header but Set-Cookie. The raw headers are in Trace.
+	Header http.Header
+	Body   string // the response body the page reads ("" when Err is set)
+	// Redirected is true when a redirect was followed.
+	Redirected bool
+	// Type is "basic" (same-origin) or "cors" for a fetch, "navigation"
+	// for a navigation.
+	Type string
+	// Err is the network error when the request failed: a *CORSError, a
+	// mixed-content block, a request fetch() refuses (TypeError), or no
+	// server for the host.
+	Err error
+	// CORSError is Err when the failure is a CORS failure, else nil.
+	CORSError *CORSError
+	// Refused lists the cookies refused on every hop of the request:
+	// Set-Cookie headers not stored and stored cookies not sent.
+	Refused []CookieRefusal
+	// Trace is every request as sent (preflights included) and its
+	// response as received, raw headers included.
+	Trace []Exchange
+}
+
+// Exchange is one request on the wire and its response.
+type Exchange struct {
+	Preflight     bool        // a CORS preflight (OPTIONS), not the request itself
+	Method, URL   string      // as sent; the URL without its fragment is the request target
+	RequestHeader http.Header // as sent, Cookie and Origin included
+	// Status is 0 when no response came (no server).
+	Status         int
+	ResponseHeader http.Header // as received, Set-Cookie included
+}
+
+// RefusedNames returns the names of the refused cookies with their
+// reasons, "name/stage:reason", for short test messages.
+func (r *Response) RefusedNames() []string {
+	var out []string
+	for _, c := range r.Refused {
+		out = append(out, c.Name+"/"+c.Stage+":"+c.Reason)
+	}
+	return out
+}
+
+// Sent returns the Cookie header of the last request of the exchange (the
+// one that got the final response), "" when none was sent.
+func (r *Response) Sent() string {
+	for i := len(r.Trace) - 1; i >= 0; i-- {
+		if !r.Trace[i].Preflight {
+			return r.Trace[i].RequestHeader.Get("Cookie")
+		}
+	}
+	return ""
+}
+
+func (r *Response) fail(err error) *Response {
+	r.Status, r.Header, r.Body = 0, nil, ""
+	r.Err = err
+	if ce, ok := err.(*CORSError); ok {
+		r.CORSError = ce
+	}
+	return r
+}
+
+// typeError is a request fetch() refuses to make.
+type typeError string
+
+func (e typeError) Error() string { return "TypeError: " + string(e) }
+
+// storeAll applies the Set-Cookie headers of a response.
+func (b *Browser) storeAll(res *Response, h http.Header, ctx cookieContext, include bool) {
+	for _, line := range h.Values("Set-Cookie") {
+		if !include {
+			sc, _ := parseSetCookie(line)
+			res.Refused = append(res.Refused, CookieRefusal{Name: sc.name, Stage: StageSet, URL: ctx.u.String(),
+				Reason: ReasonNoCookie, Reasons: []string{ReasonNoCookie},
+				Detail: "the request was made without credentials: 'include', so Set-Cookie is ignored"})
+			continue
+		}
+		if r := b.store(line, ctx); r != nil {
+			res.Refused = append(res.Refused, *r)
+		}
+	}
+}
+
+func isRedirect(status int) bool {
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308
+}
+
+// nextHop resolves a redirect's Location against cur (the fragment carries
+// over when the Location has none) and returns the method and body of the
+// next request (Fetch, "HTTP-redirect fetch").
+func nextHop(cur *url.URL, status int, location, method, body string, hdr http.Header) (*url.URL, string, string, error) {
+	loc, err := cur.Parse(location)
+	if err != nil || (loc.Scheme != "http" && loc.Scheme != "https") {
+		return nil, "", "", fmt.Errorf("redirect to %q, not an http(s) URL", location)
+	}
+	if loc.Fragment == "" && loc.RawFragment == "" {
+		loc.Fragment, loc.RawFragment = cur.Fragment, cur.RawFragment
+	}
+	if status == 303 && method != "GET" && method != "HEAD" || (status == 301 || status == 302) && method == "POST" {
+		method, body = "GET", ""
+		for _, k := range []string{"Content-Type", "Content-Encoding", "Content-Language", "Content-Location"} {
+			hdr.Del(k)
+		}
+	}
+	return loc, method, body, nil
+}
+
+const maxRedirects = 20
+
+// navigate is a top-level navigation of the page: GET, or a form POST when
+// form is not nil.
+func (p *Page) navigate(rawURL string, form url.Values) *Response {
+	b := p.b
+	initiator := p.location()
+	res := &Response{Type: "navigation"}
+	u, err := initiator.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return res.fail(fmt.Errorf("crosssessiontest: cannot navigate to %q: not an http(s) URL", rawURL))
+	}
+	method, body, hdr := "GET", "", http.Header{}
+	if form != nil {
+		method, body = "POST", form.Encode()
+		hdr.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	chain := []*url.URL{u}
+	tainted := false
+	for {
+		cur := chain[len(chain)-1]
+		if len(chain) > maxRedirects+1 {
+			return res.fail(fmt.Errorf("net::ERR_TOO_MANY_REDIRECTS at %s", cur))
+		}
+		h := hdr.Clone()
+		h.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+		h.Set("User-Agent", b.profile.UserAgent())
+		h.Set("Upgrade-Insecure-Requests", "1")
+		if method != "GET" && method != "HEAD" {
+			o := originOf(initiator)
+			if tainted || initiator.Scheme == "https" && cur.Scheme != "https" {
+				o = "null"
+			}
+			h.Set("Origin", o)
+		}
+		if trustworthy(cur) {
+			h.Set("Sec-Fetch-Site", secFetchSite(initiator, chain))
+			h.Set("Sec-Fetch-Mode", "navigate")
+			h.Set("Sec-Fetch-Dest", "document")
+			h.Set("Sec-Fetch-User", "?1")
+		}
+		cross := false
+		for _, c := range chain {
+			cross = cross || !b.profile.sameSiteForCookies(c, initiator)
+		}
+		ctx := cookieContext{u: cur, method: method, navigation: true, crossSite: cross, topSite: b.profile.site(cur),
+			pageOrigin: originOf(initiator)}
+		cookie, refused := b.cookiesFor(ctx, true)
+		res.Refused = append(res.Refused, refused...)
+		if cookie != "" {
+			h.Set("Cookie", cookie)
+		}
+		status, rh, rbody, err := b.roundTrip(method, cur, h, body, true)
+		res.Trace = append(res.Trace, Exchange{Method: method, URL: cur.String(), RequestHeader: h, Status: status, ResponseHeader: rh})
+		if err != nil {
+			return res.fail(err)
+		}
+		b.storeAll(res, rh, ctx, true)
+		if loc := rh.Get("Location"); isRedirect(status) && loc != "" {
+			next, m, bd, err := nextHop(cur, status, loc, method, body, hdr)
+			if err != nil {
+				return res.fail(err)
+			}
+			if originOf(next) != originOf(cur) && originOf(initiator) != originOf(cur) {
+				tainted = true
+			}
+			method, body = m, bd
+			chain = append(chain, next)
+			res.Redirected = true
+			continue
+		}
+		res.Status, res.Body, res.URL = status, rbody, cur.String()
+		res.Header = rh.Clone()
+		res.Header.Del("Set-Cookie")
+		if status != http.StatusNoContent && status != http.StatusResetContent {
+			p.setLocation(cur) // 204 and 205 leave the page where it was
+		}
+		return res
+	}
+}
+
+// Navigate is a top-level GET navigation of the page to rawURL (resolved
+// against the page's location), as a link click or location.href = url:
+// it follows redirects, sends and stores cookies as first-party ones of
+// the destination's site, and moves the page to the final URL (fragment
+// included), so the page's origin and top-level site change with it.
+// A 204 or 205 answer leaves the page where it was.
+func (p *Page) Navigate(rawURL string) *Response { return p.navigate(rawURL, nil) }
+
+// SubmitForm is a top-level form POST from the page to action
+// (application/x-www-form-urlencoded), as a <form method="post"> submit:
+// it carries the page's Origin, follows redirects (303, 301 and 302 turn it
+// into a GET) and moves the page like Navigate.
+func (p *Page) SubmitForm(action string, form url.Values) *Response {
+	if form == nil {
+		form = url.Values{}
+	}
+	return p.navigate(action, form)
+}
+
+// HandoffHeader is the request header that redeems a crosssession.Handoff
+// code.
+const HandoffHeader = "X-Crosssession-Handoff"
+
+// RedeemHandoff runs the front-end line of the README's "Logins by
+// redirect": when the page's location has a #crosssession=<code>
+// fragment, it fetches rawURL with credentials: 'include' and the code in
+// the X-Crosssession-Handoff header, then removes the fragment from the
+// location (history.replaceState). Without a code it returns nil.
+func (p *Page) RedeemHandoff(rawURL string) *Response {
+	code, ok := strings.CutPrefix(p.Hash(), "#crosssession=")
+	if !ok || code == "" {
+		return nil
+	}
+	res := p.Fetch(rawURL, Init{Credentials: Include, Headers: map[string]string{HandoffHeader: code}})
+	u := p.location()
+	u.Fragment, u.RawFragment = "", ""
+	p.setLocation(u)
+	return res
+}
