@@ -41,8 +41,10 @@ import (
 // SameSite=None; Partitioned for cross-site ones); the Path, Domain and MaxAge
 // given to store.Options are kept (read from gin-contrib's cookie and Redis
 // stores and any store wrapping a gorilla store's Options field; gorilla's
-// defaults are Path "/" and 30 days), so a re-issued cookie replaces the old
-// one in the browser. Logout expires it with those attributes.
+// defaults are Path "/" and 30 days; an empty Path becomes "/", and a MaxAge
+// of 0, a browser-session cookie, crosssession's 7 days), so a re-issued
+// cookie replaces the old one in the browser. Logout expires it with those
+// attributes.
 //
 // For gin-contrib's cookie store made with one key of 32 bytes or more
 // (cookie.NewStore(secret)), a Config with Store nil and Keys {secret} is the
@@ -66,7 +68,7 @@ import (
 // Field by field:
 //
 //	AllowOrigins "https://app.example.com"   Origins, lowercased and trimmed as gin-contrib compared it
-//	AllowOrigins "https://App.example.com/"  refused with the spelling browsers send (gin-contrib compared
+//	AllowOrigins "https://app.example.com/"  refused with the spelling browsers send (gin-contrib compared
 //	                                         it byte for byte: a trailing slash, path, default port or a
 //	                                         value no browser sends never matched)
 //	AllowOrigins "http://app.example.com"    refused: Production allows plain http only for loopback hosts
@@ -76,9 +78,10 @@ import (
 //	                                         expression describes, and an origin it also matched unanchored
 //	AllowWildcard "https://*.example.com"    the same pattern; likewise "https://*.example.com:8443" and
 //	                                         "http://localhost:*" (which also matches http://localhost with no port)
-//	AllowWildcard "https://*a.com",          refused, with an origin gin-contrib's bare prefix and suffix
-//	  "http://localhost*", "*.example.com",  test matched (https://evila.com, http://localhost.evil.com, plain
-//	  "https://app.*", "https://*.vercel.app"  http) and the nearest safe pattern
+//	AllowWildcard "https://*a.com"           refused, with an origin gin-contrib's bare prefix and suffix
+//	  (and "http://localhost*",              test matched (https://evila.com, http://localhost.evil.com,
+//	  "*.example.com", "https://app.*",      plain http, https://app.evil.com, any customer's site) and the
+//	  "https://*.vercel.app")                nearest safe pattern
 //	a pattern without AllowWildcard          refused: gin-contrib compared it as text, so it matched nothing
 //	AllowOriginFunc                          AllowOriginFunc, asked after the list as before; it now sees only
 //	                                         canonical origins, never "null" (nor, in Production, plain http
