@@ -176,8 +176,14 @@ func (h hit) String() string {
 			p = append(p, "no cookie")
 		}
 	}
+	if h.Handoff {
+		p = append(p, "X-Crosssession-Handoff")
+	}
 	if h.SetCookie != "" {
 		p = append(p, "Set-Cookie: "+h.SetCookie)
+	}
+	if h.Location != "" {
+		p = append(p, "Location "+h.Location)
 	}
 	if len(h.Debug) > 0 {
 		p = append(p, "X-Crosssession-Debug: "+strings.Join(h.Debug, ", "))
