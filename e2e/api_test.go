@@ -47,6 +47,7 @@ type apiSpec struct {
 
 type scenarioAPI struct {
 	origin    string
+	control   bool // no crosssession: the third-party-cookie control's API
 	rec       *recorder
 	returns   []string
 	transfers atomic.Int64 // /users/session/transfer handler runs
@@ -226,6 +227,7 @@ type hit struct {
 	CookieIn               bool     // the session cookie arrived with the request
 	SetCookie              string   // "set", "expire" or "": what the response did to the session cookie
 	Debug                  []string // reason codes of X-Crosssession-Debug
+	DebugText              []string // the whole X-Crosssession-Debug values
 	AuthorizationHeaderSet bool
 	Handoff                bool   // the request redeems a Handoff code (X-Crosssession-Handoff)
 	Location               string // a redirect's target, fragment elided
@@ -272,6 +274,7 @@ func (r *recorder) middleware(c *gin.Context) {
 	for _, v := range c.Writer.Header().Values("X-Crosssession-Debug") {
 		code, _, _ := strings.Cut(v, ":")
 		h.Debug = append(h.Debug, code)
+		h.DebugText = append(h.DebugText, v)
 	}
 	r.mu.Lock()
 	h.Step = r.step

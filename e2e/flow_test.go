@@ -28,10 +28,11 @@ type cell struct {
 }
 
 type stepRecord struct {
-	name string
-	page string // what the page saw
-	hits []hit  // what the API received during the step
-	logs []logLine
+	name   string
+	page   string // what the page saw
+	hits   []hit  // what the API received during the step
+	logs   []logLine
+	engine []cookieEvent // what the engine said about the session cookie during the step
 }
 
 // name gives a port its placeholder in the table, so that the generated
@@ -138,6 +139,9 @@ func (c *cell) step(name string, f func() string) {
 			}
 		}
 		a.rec.setStep("between steps")
+		if !a.control {
+			rec.engine = append(rec.engine, c.p.CookieEvents(a.origin, a.rec.cookie)...)
+		}
 	}
 	c.steps = append(c.steps, rec)
 }

@@ -272,7 +272,7 @@ func (c *cell) api(spec apiSpec) *scenarioAPI {
 
 // probeAPI is the control's API: no crosssession, a plain cookie.
 func (c *cell) probeAPI() *scenarioAPI {
-	a := &scenarioAPI{rec: newRecorder("probe")}
+	a := &scenarioAPI{rec: newRecorder("probe"), control: true}
 	r := gin.New()
 	r.Use(a.rec.middleware, func(ctx *gin.Context) {
 		if o := ctx.GetHeader("Origin"); o != "" {
