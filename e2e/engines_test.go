@@ -359,8 +359,11 @@ func diagnose(r cellRecord) diagnosis {
 			}
 		}
 	}
-	if r.engine == webkitDefault {
+	switch {
+	case r.engine == webkitDefault:
 		d.evidence = append(d.evidence, "engine: WebKit says nothing to WebDriver; jar on a first-party visit: "+r.jar)
+	case d.refused && !slices.ContainsFunc(d.evidence, func(e string) bool { return strings.HasPrefix(e, "engine: ") }):
+		d.evidence = append(d.evidence, "engine: no word about refusing it; jar: "+r.jar)
 	}
 	d.reasons = libCookieReasons(r)
 	for _, l := range d.reasons {
@@ -595,10 +598,18 @@ func diagnosisCell(d diagnosis) string {
 	if d.refused {
 		refused = "refused: yes"
 	}
-	if d.agrees() {
-		return "agree (" + refused + ")"
+	var lib []string
+	for _, l := range d.reasons {
+		lib = append(lib, l.step+": "+l.code)
 	}
-	return "**DISAGREE** (" + refused + "): " + strings.Join(d.problems, "\n")
+	detail := ""
+	if d.refused {
+		detail = "\n" + strings.Join(d.evidence, "\n") + "\nlibrary: " + orDash(strings.Join(lib, ", "))
+	}
+	if d.agrees() {
+		return "agree (" + refused + ")" + detail
+	}
+	return "**DISAGREE** (" + refused + "): " + strings.Join(d.problems, "\n") + detail
 }
 
 func mdLine(s string) string {
