@@ -110,20 +110,53 @@ func wantStatus(t *testing.T, w *httptest.ResponseRecorder, status int) {
 // sessionCookie returns the Set-Cookie for name, or nil.
 func sessionCookie(t *testing.T, w *httptest.ResponseRecorder, name string) *http.Cookie {
 	t.Helper()
-	var found *http.Cookie
+	cs := sessionCookies(t, w, name)
+	if len(cs) > 1 {
+		t.Fatalf("two Set-Cookie headers for %q: %q", name, w.Header().Values("Set-Cookie"))
+	}
+	if len(cs) == 0 {
+		return nil
+	}
+	return cs[0]
+}
+
+// sessionCookies returns every Set-Cookie line for name: a logout expires
+// the configured cookie and the one for cross-site front ends.
+func sessionCookies(t *testing.T, w *httptest.ResponseRecorder, name string) []*http.Cookie {
+	t.Helper()
+	var found []*http.Cookie
 	for _, line := range w.Header().Values("Set-Cookie") {
 		c, err := http.ParseSetCookie(line)
 		if err != nil {
 			t.Fatalf("bad Set-Cookie %q: %v", line, err)
 		}
 		if c.Name == name {
-			if found != nil {
-				t.Fatalf("two Set-Cookie headers for %q: %q", name, w.Header().Values("Set-Cookie"))
-			}
-			found = c
+			found = append(found, c)
 		}
 	}
 	return found
+}
+
+// expiresBoth checks that a logout expired the configured cookie (first,
+// with its attributes) and the cross-site one (SameSite=None; Secure;
+// Partitioned).
+func expiresBoth(t *testing.T, w *httptest.ResponseRecorder, name string, configured func(*http.Cookie) bool) {
+	t.Helper()
+	cs := sessionCookies(t, w, name)
+	if len(cs) != 2 {
+		t.Fatalf("logout Set-Cookie %q, want the configured and the cross-site %s expired", w.Header().Values("Set-Cookie"), name)
+	}
+	for _, c := range cs {
+		if c.MaxAge >= 0 || !c.HttpOnly || c.Path != "/" {
+			t.Errorf("logout Set-Cookie %q does not expire %s", w.Header().Values("Set-Cookie"), name)
+		}
+	}
+	if !configured(cs[0]) {
+		t.Errorf("logout cookie %q lost the configured attributes", w.Header().Values("Set-Cookie"))
+	}
+	if x := cs[1]; !x.Secure || !x.Partitioned || x.SameSite != http.SameSiteNoneMode {
+		t.Errorf("logout cookie %q: the second line is not the cross-site cookie", w.Header().Values("Set-Cookie"))
+	}
 }
 
 func login(t *testing.T, h http.Handler, origin, user string) (*http.Cookie, string, *httptest.ResponseRecorder) {
@@ -235,13 +268,7 @@ func TestSessionFlow(t *testing.T) {
 	if r := decode(t, w); !r.LoggedOut {
 		t.Errorf("logout answer = %s, want logged_out true", w.Body.String())
 	}
-	gone := sessionCookie(t, w, "session")
-	if gone == nil || gone.MaxAge >= 0 {
-		t.Fatalf("logout did not expire the cookie; Set-Cookie %q", w.Header().Values("Set-Cookie"))
-	}
-	if !gone.HttpOnly || gone.SameSite != http.SameSiteLaxMode || gone.Path != "/" {
-		t.Errorf("logout cookie %q lost the configured attributes", w.Header().Get("Set-Cookie"))
-	}
+	expiresBoth(t, w, "session", func(c *http.Cookie) bool { return c.SameSite == http.SameSiteLaxMode && !c.Secure })
 	if got := w.Header().Get("Access-Control-Allow-Credentials"); got != "true" {
 		t.Errorf("logout Access-Control-Allow-Credentials = %q, want true", got)
 	}
@@ -402,9 +429,11 @@ func TestProdCookie(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
 	h := newAPI(prodWebOrigin, true, key)
 	cookie, token, w := login(t, h, prodWebOrigin, "alice")
-	if cookie.Name != "__Host-session" || !cookie.Secure || !cookie.HttpOnly || !cookie.Partitioned ||
-		cookie.SameSite != http.SameSiteNoneMode || cookie.Path != "/" || cookie.Domain != "" {
-		t.Errorf("prod cookie = %q, want __Host-session; Path=/; HttpOnly; Secure; SameSite=None; Partitioned",
+	// https://localhost:3000 is same-site with the API: the configured
+	// cookie, SameSite=Lax.
+	if cookie.Name != "__Host-session" || !cookie.Secure || !cookie.HttpOnly || cookie.Partitioned ||
+		cookie.SameSite != http.SameSiteLaxMode || cookie.Path != "/" || cookie.Domain != "" {
+		t.Errorf("prod cookie = %q, want __Host-session; Path=/; HttpOnly; Secure; SameSite=Lax",
 			w.Header().Get("Set-Cookie"))
 	}
 	if got := w.Header().Get("Access-Control-Allow-Origin"); got != prodWebOrigin {
@@ -426,9 +455,9 @@ func TestProdCookie(t *testing.T) {
 
 	w = do(t, h, req{method: "DELETE", path: "/users/session", origin: prodWebOrigin, site: "same-site", cookie: cookie})
 	wantStatus(t, w, http.StatusOK)
-	if gone := sessionCookie(t, w, "__Host-session"); gone == nil || gone.MaxAge >= 0 || !gone.Secure || !gone.Partitioned {
-		t.Errorf("logout Set-Cookie %q, want an expired __Host-session with Secure and Partitioned", w.Header().Values("Set-Cookie"))
-	}
+	expiresBoth(t, w, "__Host-session", func(c *http.Cookie) bool {
+		return c.Secure && !c.Partitioned && c.SameSite == http.SameSiteLaxMode
+	})
 }
 
 func TestConfigsValid(t *testing.T) {
