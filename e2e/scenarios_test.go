@@ -239,7 +239,7 @@ func scenarios() []scenario {
 			front := origin("https", "myapp.vercel.app", fp)
 			api := c.probeAPI()
 			c.name(fp, "P")
-			if err := c.p.Navigate(front + "/"); err != nil {
+			if err := c.load(front + "/"); err != nil {
 				c.t.Fatalf("loading the SPA: %v", err)
 			}
 			c.step("set", func() string {
