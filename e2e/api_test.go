@@ -22,11 +22,15 @@ import (
 // /users/session, as in the README's hybrid API:
 //
 //	POST   /users/session                 log in: JSON {"user"} → {"user","token"}, or a form POST
-//	                                      (user, return) → 303 to return + "/after-login#token=…"
-//	GET    /users/session                 who am I: 200 {"user"} or 401
+//	                                      (user, return) that ends with crosssession.Handoff: 303 to
+//	                                      return + "/after-login#crosssession=<code>"; with first_party=1
+//	                                      (the control of the old way) it sets the cookie on the form
+//	                                      POST's own response and 303s to return + "/after-login"
+//	GET    /users/session                 who am I: 200 {"user","token"} or 401 (the SPA's bearer token
+//	                                      is kept in the session, so a login by redirect gets it here)
 //	DELETE /users/session                 log out (crosssession.Logout)
 //	GET    /users/session/oauth/start     OAuth-style: 302 to the callback (the identity provider's part)
-//	GET    /users/session/oauth/callback  sets the session, then 303 to return + "/after-login#token=…"
+//	GET    /users/session/oauth/callback  sets the session, then crosssession.Handoff to return + "/after-login"
 //	POST   /users/session/transfer        the state-changing endpoint of the attack cells
 //	GET    /api/notes                     bearer only: Authorization: Bearer <token> (hybrid APIs)
 //
@@ -43,6 +47,7 @@ type apiSpec struct {
 
 type scenarioAPI struct {
 	origin    string
+	control   bool // no crosssession: the third-party-cookie control's API
 	rec       *recorder
 	returns   []string
 	transfers atomic.Int64 // /users/session/transfer handler runs
@@ -110,27 +115,44 @@ func (a *scenarioAPI) login(c *gin.Context) {
 		c.JSON(http.StatusInternalServerError, gin.H{"error": err.Error()})
 		return
 	}
-	sessions.Default(c).Set("user", user)
 	tok := a.newToken(user)
+	sessions.Default(c).Set("user", user)
+	sessions.Default(c).Set("token", tok)
 	if form {
 		ret, ok := a.returnTo(c.PostForm("return"))
 		if !ok {
 			c.JSON(http.StatusBadRequest, gin.H{"error": "return is not a front end"})
 			return
 		}
-		c.Redirect(http.StatusSeeOther, ret+"/after-login#token="+tok)
+		if c.PostForm("first_party") == "1" {
+			// Control: the login as it was before Handoff, the cookie set
+			// first-party on this top-level navigation's response.
+			c.Redirect(http.StatusSeeOther, ret+"/after-login")
+			return
+		}
+		a.handoff(c, ret+"/after-login")
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"user": user, "token": tok})
 }
 
 func (a *scenarioAPI) whoami(c *gin.Context) {
-	user, ok := sessions.Default(c).Get("user").(string)
+	s := sessions.Default(c)
+	user, ok := s.Get("user").(string)
 	if !ok {
 		c.JSON(http.StatusUnauthorized, gin.H{"error": "no session"})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"user": user})
+	tok, _ := s.Get("token").(string)
+	c.JSON(http.StatusOK, gin.H{"user": user, "token": tok})
+}
+
+// handoff ends a login by redirect as the README says: 303 to target with
+// the session in a one-time code.
+func (a *scenarioAPI) handoff(c *gin.Context, target string) {
+	if err := crosssession.Handoff(c, target); err != nil {
+		c.JSON(http.StatusInternalServerError, gin.H{"error": err.Error()})
+	}
 }
 
 func (a *scenarioAPI) logout(c *gin.Context) {
@@ -164,7 +186,8 @@ func (a *scenarioAPI) oauthCallback(c *gin.Context) {
 		return
 	}
 	sessions.Default(c).Set("user", "alice")
-	c.Redirect(http.StatusSeeOther, ret+"/after-login#token="+a.newToken("alice"))
+	sessions.Default(c).Set("token", a.newToken("alice"))
+	a.handoff(c, ret+"/after-login")
 }
 
 func (a *scenarioAPI) transfer(c *gin.Context) {
@@ -204,7 +227,10 @@ type hit struct {
 	CookieIn               bool     // the session cookie arrived with the request
 	SetCookie              string   // "set", "expire" or "": what the response did to the session cookie
 	Debug                  []string // reason codes of X-Crosssession-Debug
+	DebugText              []string // the whole X-Crosssession-Debug values
 	AuthorizationHeaderSet bool
+	Handoff                bool   // the request redeems a Handoff code (X-Crosssession-Handoff)
+	Location               string // a redirect's target, fragment elided
 }
 
 type logLine struct {
@@ -231,6 +257,14 @@ func (r *recorder) middleware(c *gin.Context) {
 		Preflight:              req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != "",
 		Status:                 c.Writer.Status(),
 		AuthorizationHeaderSet: req.Header.Get("Authorization") != "",
+		Handoff:                req.Header.Get("X-Crosssession-Handoff") != "",
+	}
+	if loc := c.Writer.Header().Get("Location"); loc != "" {
+		if base, frag, ok := strings.Cut(loc, "#"); ok {
+			k, _, _ := strings.Cut(frag, "=")
+			loc = base + "#" + k + "=…"
+		}
+		h.Location = loc
 	}
 	if r.cookie != "" {
 		_, err := req.Cookie(r.cookie)
@@ -240,6 +274,7 @@ func (r *recorder) middleware(c *gin.Context) {
 	for _, v := range c.Writer.Header().Values("X-Crosssession-Debug") {
 		code, _, _ := strings.Cut(v, ":")
 		h.Debug = append(h.Debug, code)
+		h.DebugText = append(h.DebugText, v)
 	}
 	r.mu.Lock()
 	h.Step = r.step

@@ -98,6 +98,7 @@ type chromiumPage struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	net    *netlog
+	mark   int // CookieEvents reads from here
 }
 
 func (p *chromiumPage) do(f func(ctx context.Context) error) error {
@@ -151,6 +152,15 @@ func (p *chromiumPage) Cookies(host string) ([]jarCookie, error) {
 func (p *chromiumPage) EngineSaid(origin string) string {
 	p.net.settle(2 * time.Second)
 	return p.net.engineReasons(origin)
+}
+
+// CookieEvents is Chromium's DevTools account of the cookie name on the
+// requests to origin since the previous call.
+func (p *chromiumPage) CookieEvents(origin, name string) []cookieEvent {
+	p.net.settle(2 * time.Second)
+	var ev []cookieEvent
+	ev, p.mark = p.net.cookieEventsFrom(p.mark, origin, name)
+	return ev
 }
 
 func (p *chromiumPage) Close() error {

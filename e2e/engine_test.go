@@ -46,12 +46,45 @@ type page interface {
 	// opened about requests to origin (Chromium: DevTools cookie and CORS
 	// reasons; Firefox: console messages about cookies; WebKit: nothing).
 	EngineSaid(origin string) string
+	// CookieEvents returns what the engine itself said about the cookie
+	// named name on requests to origin since the previous call (since the
+	// page opened, at the first): Chromium's DevTools blockedCookies and
+	// associatedCookies, Firefox's console. nil where the engine says
+	// nothing (WebKit: the API's own record is the evidence there).
+	CookieEvents(origin, name string) []cookieEvent
 	// Close closes the page and, where the engine has no fresh contexts,
 	// clears the cookies of the hosts given to NewPage.
 	Close() error
 }
 
 var errNoJar = errors.New("the engine does not list its cookie jar")
+
+// A cookieEvent is one thing an engine said about the session cookie.
+type cookieEvent struct {
+	Request string // "POST /users/session" as the engine names it; Firefox: the URL's path only
+	Kind    string // evStored, evRefused, evSent, evNotSent, evWarned
+	Expiry  bool   // about a Set-Cookie line that expires the cookie (Chromium; Firefox: unknown, false)
+	Why     string // the engine's own words or reason codes
+}
+
+const (
+	evStored  = "stored"   // a Set-Cookie line accepted
+	evRefused = "refused"  // a Set-Cookie line refused
+	evSent    = "sent"     // the cookie attached to the request
+	evNotSent = "not-sent" // the cookie in the jar but not attached
+	evWarned  = "warned"   // a warning that changes nothing now (Firefox: "will soon be rejected")
+)
+
+func (e cookieEvent) String() string {
+	s := e.Request + ": " + e.Kind
+	if e.Expiry {
+		s += " (expiry)"
+	}
+	if e.Why != "" {
+		s += " [" + e.Why + "]"
+	}
+	return s
+}
 
 // jarCookie is one cookie in an engine's jar.
 type jarCookie struct {

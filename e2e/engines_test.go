@@ -93,7 +93,8 @@ type cellRecord struct {
 	steps                   []stepRecord
 	setup                   []logLine // the library's startup log
 	jar, engineSaid         string
-	control                 string
+	control                 string // attack cells: what the allowed front end's own transfer got
+	noLibrary               bool   // the third-party-cookie control: no crosssession
 	sanitize                func(string) string
 }
 
@@ -117,6 +118,7 @@ func runCell(t *testing.T, b engine, sc scenario) cellRecord {
 
 	rec := cellRecord{scenario: sc.name, about: sc.about, engine: b.ID(), observed: c.outcome, steps: c.steps,
 		jar: c.jar, control: c.control, sanitize: c.sanitize}
+	rec.noLibrary = len(c.apis) > 0 && !slices.ContainsFunc(c.apis, func(a *scenarioAPI) bool { return !a.control })
 	rec.engineSaid = strings.Join(slices.DeleteFunc(c.said, func(s string) bool { return s == "" }), " · ")
 	for _, a := range c.apis {
 		_, logs := a.rec.snapshot()
@@ -134,6 +136,10 @@ func runCell(t *testing.T, b engine, sc scenario) cellRecord {
 	case rec.observed != rec.expected.outcome:
 		t.Errorf("cell %s × %s: expected %q, observed %q\n%s", sc.name, b.ID(), rec.expected.outcome, rec.observed, rec.detail())
 	}
+	if d := diagnose(rec); !d.agrees() {
+		t.Errorf("cell %s × %s: the library's cookie diagnostics disagree with the engine:\n  %s\n evidence:\n  %s",
+			sc.name, b.ID(), rec.sanitize(strings.Join(d.problems, "\n  ")), rec.sanitize(strings.Join(d.evidence, "\n  ")))
+	}
 	return rec
 }
 
@@ -147,6 +153,9 @@ func (r cellRecord) detail() string {
 		}
 		for _, l := range s.logs {
 			fmt.Fprintf(&b, "    library logged [%s] %s\n", l.Reason, r.sanitize(l.Msg))
+		}
+		for _, e := range s.engine {
+			fmt.Fprintf(&b, "    engine: %s\n", r.sanitize(e.String()))
 		}
 	}
 	fmt.Fprintf(&b, "  jar: %s\n  engine said: %s\n", r.jar, r.sanitize(r.engineSaid))
@@ -176,8 +185,14 @@ func (h hit) String() string {
 			p = append(p, "no cookie")
 		}
 	}
+	if h.Handoff {
+		p = append(p, "X-Crosssession-Handoff")
+	}
 	if h.SetCookie != "" {
 		p = append(p, "Set-Cookie: "+h.SetCookie)
+	}
+	if h.Location != "" {
+		p = append(p, "Location "+h.Location)
 	}
 	if len(h.Debug) > 0 {
 		p = append(p, "X-Crosssession-Debug: "+strings.Join(h.Debug, ", "))
@@ -185,41 +200,194 @@ func (h hit) String() string {
 	return s + " (" + strings.Join(p, "; ") + ")"
 }
 
-// The diagnostics are kept so that the check still to be written, "the
-// library gave a cookie reason iff the engine refused to store or send the
-// cookie", is one function over a cellRecord:
-//
-//	func agrees(r cellRecord) bool { return (len(cookieReasons(r)) > 0) == engineRefusedCookie(r) }
-
 // sessionSteps are the steps whose requests should carry the session.
 var sessionSteps = []string{"whoami", "logout", "victim-login", "control-transfer", "send"}
+
+// quietSteps are the steps where no cookie reason may appear: the
+// anonymous visit before login and the fetch after logout.
+var quietSteps = []string{"anon", "after-logout"}
 
 // engineRefusedCookie reports, from the API's own records, whether the
 // engine refused to store, send or expire the session cookie: a response
 // set it and a later request that should have carried it came without it,
-// or a response expired it and the next request still carried it.
-func engineRefusedCookie(r cellRecord) bool {
-	set, expired := false, false
+// or a response expired it and the next request still carried it. The
+// evidence names the requests; from and to are the indexes of the steps
+// of the two requests, where the library's reason belongs.
+func engineRefusedCookie(r cellRecord) (refused bool, evidence []string, from, to int) {
+	var setBy, expiredBy string
+	at := 0
+	for i, s := range r.steps {
+		for _, h := range s.hits {
+			if h.Preflight {
+				continue
+			}
+			req := s.name + ": " + h.Method + " " + h.Path
+			if setBy != "" && !h.CookieIn && slices.Contains(sessionSteps, s.name) {
+				return true, []string{"the API set the cookie on " + setBy + " and " + req + " came without it"}, at, i
+			}
+			if expiredBy != "" && h.CookieIn {
+				return true, []string{"the API expired the cookie on " + expiredBy + " and " + req + " still carried it"}, at, i
+			}
+			switch h.SetCookie {
+			case "set":
+				setBy, expiredBy, at = req, "", i
+			case "expire":
+				setBy, expiredBy, at = "", req, i
+			}
+		}
+	}
+	return false, nil, 0, 0
+}
+
+// roundTrip says how the cookie came back, for the evidence of a cell
+// whose cookie was not refused.
+func roundTrip(r cellRecord) string {
+	setBy := ""
 	for _, s := range r.steps {
 		for _, h := range s.hits {
 			if h.Preflight {
 				continue
 			}
-			if set && !h.CookieIn && slices.Contains(sessionSteps, s.name) {
-				return true
+			req := s.name + ": " + h.Method + " " + h.Path
+			if setBy != "" && h.CookieIn {
+				return "the API set the cookie on " + setBy + " and " + req + " carried it"
 			}
-			if expired && h.CookieIn {
-				return true
-			}
-			switch h.SetCookie {
-			case "set":
-				set, expired = true, false
-			case "expire":
-				set, expired = false, true
+			if h.SetCookie == "set" {
+				setBy = req
 			}
 		}
 	}
-	return false
+	if setBy == "" {
+		return "the API never set the cookie"
+	}
+	return "the API set the cookie on " + setBy + "; no later request needed it"
+}
+
+// A libReason is one cookie reason the library gave in a cell.
+type libReason struct {
+	step, request, code, text string
+	from                      []string // "header", "log"
+}
+
+func (l libReason) String() string {
+	return fmt.Sprintf("%s: %s: %s (%s): %s", l.step, l.request, l.code, strings.Join(l.from, ", "), l.text)
+}
+
+// isCookieReason: the cookie-* codes and no-cookie, the reasons that say
+// what the browser does with the session cookie.
+func isCookieReason(code string) bool {
+	return strings.HasPrefix(code, "cookie-") || code == "no-cookie"
+}
+
+// libCookieReasons returns the library's cookie reasons in the cell, from
+// X-Crosssession-Debug headers and its log, one per step, request and code.
+func libCookieReasons(r cellRecord) []libReason {
+	var out []libReason
+	add := func(step, req, code, text, from string) {
+		for i := range out {
+			if out[i].step == step && out[i].request == req && out[i].code == code {
+				if !slices.Contains(out[i].from, from) {
+					out[i].from = append(out[i].from, from)
+				}
+				return
+			}
+		}
+		out = append(out, libReason{step: step, request: req, code: code, text: text, from: []string{from}})
+	}
+	for _, s := range r.steps {
+		for _, h := range s.hits {
+			for i, code := range h.Debug {
+				if isCookieReason(code) {
+					_, text, _ := strings.Cut(h.DebugText[i], ": ")
+					add(s.name, h.Method+" "+h.Path, code, text, "header")
+				}
+			}
+		}
+		for _, l := range s.logs {
+			if isCookieReason(l.Reason) {
+				add(s.name, l.Method+" "+l.Path, l.Reason, strings.TrimPrefix(l.Msg, "crosssession: "), "log")
+			}
+		}
+	}
+	return out
+}
+
+// A diagnosis compares the library's cookie reasons in a cell with what
+// the engine did with the session cookie.
+type diagnosis struct {
+	applies  bool        // the cell runs crosssession with a session (not the control)
+	refused  bool        // the engine refused to store, send or expire the cookie where the flow needed it
+	evidence []string    // the API's record and the engine's own words
+	reasons  []libReason // the library's cookie reasons
+	problems []string    // false alarms and silent failures
+}
+
+func (d diagnosis) agrees() bool { return len(d.problems) == 0 }
+
+// diagnose checks the library's diagnostics in one cell against the
+// engine: a cookie reason must be present when the engine refused to
+// store or send the session cookie where the flow needed it (else: a
+// silent failure), and absent when the cookie round-tripped, on the
+// anonymous visit before login and after logout (else: a false alarm).
+//
+// The API's record decides whether the engine refused (a cookie set and
+// not sent back where the flow needed it, or expired and still sent): it
+// is the one evidence every engine gives. The engine's own words are the
+// rest of the evidence: Chromium's blockedCookies (a Set-Cookie line
+// refused) and associatedCookies (held back from a request), Firefox's
+// console ("has been rejected"), and nothing from WebKit.
+func diagnose(r cellRecord) diagnosis {
+	d := diagnosis{applies: !r.noLibrary}
+	if !d.applies {
+		return d
+	}
+	var why []string
+	var from, to int
+	d.refused, why, from, to = engineRefusedCookie(r)
+	if !d.refused {
+		why = []string{roundTrip(r)}
+	}
+	d.evidence = append(d.evidence, why...)
+	for _, s := range r.steps {
+		sets := slices.ContainsFunc(s.hits, func(h hit) bool { return h.SetCookie == "set" })
+		for _, e := range s.engine {
+			switch {
+			case e.Kind == evRefused && !e.Expiry && (sets || r.engine != firefoxDefault):
+				d.evidence = append(d.evidence, "engine: "+s.name+": "+e.String())
+			case e.Kind == evNotSent && slices.Contains(sessionSteps, s.name):
+				d.evidence = append(d.evidence, "engine: "+s.name+": "+e.String())
+			}
+		}
+	}
+	switch {
+	case r.engine == webkitDefault:
+		d.evidence = append(d.evidence, "engine: WebKit says nothing to WebDriver; jar on a first-party visit: "+r.jar)
+	case d.refused && !slices.ContainsFunc(d.evidence, func(e string) bool { return strings.HasPrefix(e, "engine: ") }):
+		d.evidence = append(d.evidence, "engine: no word about refusing it; jar: "+r.jar)
+	}
+	d.reasons = libCookieReasons(r)
+	for _, l := range d.reasons {
+		switch {
+		case slices.Contains(quietSteps, l.step):
+			d.problems = append(d.problems, "false alarm on "+l.String())
+		case !d.refused:
+			d.problems = append(d.problems, "false alarm (the cookie round-tripped) on "+l.String())
+		}
+	}
+	if d.refused {
+		// The reason belongs on the response that set (or expired) the
+		// cookie, or on a request of the steps up to the one that showed
+		// the refusal.
+		steps := map[string]bool{}
+		for _, s := range r.steps[from : to+1] {
+			steps[s.name] = true
+		}
+		if !slices.ContainsFunc(d.reasons, func(l libReason) bool { return steps[l.step] }) {
+			d.problems = append(d.problems, "silent failure: "+strings.Join(why, "; ")+
+				", and the library gave no cookie reason on those requests")
+		}
+	}
+	return d
 }
 
 // cookieReasons returns the library's reason codes in the cell, from
@@ -269,9 +437,14 @@ func startupWarnings(r cellRecord) []string {
 	return out
 }
 
-func (s *section) counts() (cells, works, known, unexpected int) {
+func (s *section) counts() (cells, works, known, unexpected, agree, disagree int) {
 	for _, c := range s.cells {
 		cells++
+		if d := diagnose(c); d.applies && d.agrees() {
+			agree++
+		} else if d.applies {
+			disagree++
+		}
 		switch {
 		case !c.hasExpectation || c.observed != c.expected.outcome:
 			unexpected++
@@ -285,8 +458,9 @@ func (s *section) counts() (cells, works, known, unexpected int) {
 }
 
 func (s *section) summary() string {
-	cells, works, known, unexpected := s.counts()
-	return fmt.Sprintf("%s: %d cells, %d works, %d known-fail, %d unexpected", s.id, cells, works, known, unexpected)
+	cells, works, known, unexpected, agree, disagree := s.counts()
+	return fmt.Sprintf("%s: %d cells, %d works, %d known-fail, %d unexpected; diagnostics %d agree, %d disagree",
+		s.id, cells, works, known, unexpected, agree, disagree)
 }
 
 var firefoxConsole = regexp.MustCompile(`\[JavaScript (?:Warning|Error): "(.*?)" \{file: "[^"]*" line: \d+\}\]`)
@@ -314,7 +488,12 @@ func renderTable(engineName string, sections []*section) string {
 		"received it (cookie or not, Set-Cookie, X-Crosssession-Debug reason codes); *library said* = reason codes from\n" +
 		"headers and the slog log, and startup warnings; *engine said* = the engine's own words (Chromium: DevTools\n" +
 		"cookie/CORS reasons; Firefox: console; WebKit reports nothing); *jar* = the engine's cookies for the API host\n" +
-		"after the login; *refused* = the API's records show the engine refused to store or send the cookie.\n")
+		"after the login; *diagnostics* = the library's cookie reasons (the `cookie-*` codes and `no-cookie`, header\n" +
+		"and log) checked against what the engine did: `agree`, or a false alarm (a reason where the cookie\n" +
+		"round-tripped, or on the anonymous visit or after logout) or a silent failure (the engine refused to store or\n" +
+		"send the cookie where the flow needed it, and no reason); *refused* says whether the engine refused it (the\n" +
+		"API's record: set and not sent back where needed, or expired and still sent). The suite fails on any\n" +
+		"disagreement.\n")
 	// The outcomes at a glance: one row per scenario, one column per
 	// profile.
 	b.WriteString("\n## Outcomes\n\n")
@@ -347,7 +526,7 @@ func renderTable(engineName string, sections []*section) string {
 	}
 	for _, s := range sections {
 		fmt.Fprintf(&b, "\n## %s: %s\n\n%s, %s\n\n**%s**\n\n", s.id, s.version, s.id, s.describe, s.summary())
-		b.WriteString("| cell | deployment | expected | observed | steps (page saw) | API saw | library said | engine said | jar | refused |\n")
+		b.WriteString("| cell | deployment | expected | observed | steps (page saw) | API saw | library said | engine said | jar | diagnostics |\n")
 		b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, c := range s.cells {
 			exp := "?"
@@ -377,16 +556,62 @@ func renderTable(engineName string, sections []*section) string {
 			for _, w := range startupWarnings(c) {
 				lib = append(lib, "startup warning: "+c.sanitize(w))
 			}
-			refused := "no"
-			if engineRefusedCookie(c) {
-				refused = "yes"
-			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				c.scenario, mdCell(c.about), mdCell(exp), mdCell(obs),
 				mdCell(strings.Join(steps, "\n")), mdCell(strings.Join(api, "\n")),
 				mdCell(orDash(strings.Join(lib, "\n"))), mdCell(orDash(c.sanitize(cleanSaid(c.engineSaid)))),
-				mdCell(orDash(c.jar)), refused)
+				mdCell(orDash(c.jar)), mdCell(c.sanitize(diagnosisCell(diagnose(c)))))
 		}
 	}
+	b.WriteString("\n## Diagnostics against the engine\n\n" +
+		"Every disagreement between the library's cookie reasons and what the engine did, with the request, the\n" +
+		"reason's text and the evidence.\n\n")
+	none := true
+	for _, s := range sections {
+		for _, c := range s.cells {
+			d := diagnose(c)
+			if !d.applies || d.agrees() {
+				continue
+			}
+			none = false
+			fmt.Fprintf(&b, "- **%s × %s**\n", c.scenario, s.id)
+			for _, p := range d.problems {
+				fmt.Fprintf(&b, "  - %s\n", mdLine(c.sanitize(p)))
+			}
+			for _, e := range d.evidence {
+				fmt.Fprintf(&b, "  - evidence: %s\n", mdLine(c.sanitize(e)))
+			}
+		}
+	}
+	if none {
+		b.WriteString("None: in every cell the library gave a cookie reason exactly where the engine refused the cookie.\n")
+	}
 	return b.String()
+}
+
+// diagnosisCell is the table's diagnostics column for one cell.
+func diagnosisCell(d diagnosis) string {
+	if !d.applies {
+		return "n/a (no crosssession)"
+	}
+	refused := "refused: no"
+	if d.refused {
+		refused = "refused: yes"
+	}
+	var lib []string
+	for _, l := range d.reasons {
+		lib = append(lib, l.step+": "+l.code)
+	}
+	detail := ""
+	if d.refused {
+		detail = "\n" + strings.Join(d.evidence, "\n") + "\nlibrary: " + orDash(strings.Join(lib, ", "))
+	}
+	if d.agrees() {
+		return "agree (" + refused + ")" + detail
+	}
+	return "**DISAGREE** (" + refused + "): " + strings.Join(d.problems, "\n") + detail
+}
+
+func mdLine(s string) string {
+	return strings.ReplaceAll(s, "\n", " ")
 }

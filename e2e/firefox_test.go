@@ -190,6 +190,7 @@ type firefoxPage struct {
 	f                    *firefox
 	userContext, context string
 	since                time.Time
+	seen                 map[string]bool // console messages CookieEvents returned already
 }
 
 func (p *firefoxPage) Navigate(url string) error {
@@ -296,6 +297,52 @@ func (p *firefoxPage) EngineSaid(origin string) string {
 		}
 	}
 	return strings.Join(out, " · ")
+}
+
+// CookieEvents is Firefox's console about the cookie name on requests to
+// origin since the previous call: "Cookie “name” has been rejected …" is a
+// refusal to store it, "… will soon be rejected …" a warning. The console
+// names the request's URL, not its method, and does not say whether the
+// line expired the cookie.
+func (p *firefoxPage) CookieEvents(origin, name string) []cookieEvent {
+	ctx, err := p.f.chrome()
+	if err != nil {
+		return []cookieEvent{{Kind: evWarned, Why: "console unavailable: " + err.Error()}}
+	}
+	raw, err := p.f.conn.evaluate(map[string]any{"context": ctx}, jsonWrap(`(() => {
+  const since = `+fmt.Sprint(p.since.UnixMilli())+`;
+  return Services.console.getMessageArray()
+    .filter(m => m.timeStamp >= since)
+    .map(m => (m instanceof Ci.nsIScriptError)
+      ? {t: m.timeStamp, msg: m.errorMessage, src: m.sourceName}
+      : {t: m.timeStamp, msg: m.message || "", src: ""});
+})()`))
+	if err != nil {
+		return []cookieEvent{{Kind: evWarned, Why: "console unavailable: " + err.Error()}}
+	}
+	var msgs []struct {
+		T   float64 `json:"t"`
+		Msg string  `json:"msg"`
+		Src string  `json:"src"`
+	}
+	_ = json.Unmarshal(raw, &msgs)
+	if p.seen == nil {
+		p.seen = map[string]bool{}
+	}
+	var out []cookieEvent
+	for _, m := range msgs {
+		key := fmt.Sprint(m.T) + m.Src + m.Msg
+		if p.seen[key] || !strings.HasPrefix(m.Src, origin) || !strings.Contains(m.Msg, "“"+name+"”") {
+			continue
+		}
+		p.seen[key] = true
+		kind := evWarned
+		if strings.Contains(m.Msg, "has been rejected") {
+			kind = evRefused
+		}
+		out = append(out, cookieEvent{Request: pathOf(m.Src), Kind: kind, Why: m.Msg})
+	}
+	return out
 }
 
 func (p *firefoxPage) Close() error {

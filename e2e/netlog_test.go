@@ -35,6 +35,23 @@ type netReq struct {
 	cors        string   // corsErrorStatus of Network.loadingFailed
 	respExtra   bool     // Network.responseReceivedExtraInfo seen
 	done        bool     // loadingFinished or loadingFailed seen
+	// The same, structured, for the diagnostics check.
+	setLines   []cookieLine // Set-Cookie lines of the response
+	refusedSet []cookieLine // of those, refused (blockedCookies)
+	sentNames  []string     // cookies attached
+	heldNames  []cookieLine // cookies not attached (associatedCookies with blockedReasons)
+}
+
+// cookieLine is one cookie of a Set-Cookie line or of a request.
+type cookieLine struct {
+	name, reasons, partition string
+	expiry                   bool
+}
+
+// isExpiry reports whether a Set-Cookie line expires its cookie.
+func isExpiry(line string) bool {
+	l := strings.ToLower(line)
+	return strings.Contains(l, "max-age=0") || strings.Contains(l, "max-age=-") || strings.Contains(l, "expires=thu, 01 jan 1970")
 }
 
 func newNetlog() *netlog { return &netlog{reqs: make(map[network.RequestID]*netReq)} }
@@ -77,6 +94,7 @@ func (nl *netlog) on(ev any) {
 			}
 			if len(ac.BlockedReasons) == 0 {
 				r.sent = append(r.sent, name)
+				r.sentNames = append(r.sentNames, ac.Cookie.Name)
 				continue
 			}
 			rs := make([]string, len(ac.BlockedReasons))
@@ -84,6 +102,11 @@ func (nl *netlog) on(ev any) {
 				rs[i] = string(b)
 			}
 			r.held = append(r.held, fmt.Sprintf("%s [%s]", name, strings.Join(rs, ",")))
+			cl := cookieLine{name: ac.Cookie.Name, reasons: strings.Join(rs, ",")}
+			if ac.Cookie.PartitionKey != nil {
+				cl.partition = ac.Cookie.PartitionKey.TopLevelSite
+			}
+			r.heldNames = append(r.heldNames, cl)
 		}
 	case *network.EventResponseReceived:
 		r := nl.get(ev.RequestID)
@@ -108,6 +131,8 @@ func (nl *netlog) on(ev any) {
 		if v := header(ev.Headers, "Set-Cookie"); v != "" {
 			for _, line := range strings.Split(v, "\n") {
 				r.setCookies = append(r.setCookies, elideCookieValue(line))
+				n, _, _ := strings.Cut(line, "=")
+				r.setLines = append(r.setLines, cookieLine{name: strings.TrimSpace(n), expiry: isExpiry(line)})
 			}
 		}
 		if v := header(ev.Headers, "X-Crosssession-Debug"); v != "" {
@@ -128,6 +153,7 @@ func (nl *netlog) on(ev any) {
 				rs[i] = string(b)
 			}
 			r.refused = append(r.refused, fmt.Sprintf("%s [%s] line %q", name, strings.Join(rs, ","), elideCookieValue(bc.CookieLine)))
+			r.refusedSet = append(r.refusedSet, cookieLine{name: name, reasons: strings.Join(rs, ","), expiry: isExpiry(bc.CookieLine)})
 		}
 	case *network.EventLoadingFinished:
 		nl.get(ev.RequestID).done = true
@@ -366,4 +392,50 @@ func status(s int64) string {
 		return "no response"
 	}
 	return fmt.Sprint(s)
+}
+
+// cookieEventsFrom returns what Chromium said about the cookie name on the
+// requests to prefix recorded since mark, and the mark to continue from.
+// A Set-Cookie line with no blockedCookies entry counts as stored, except
+// where the engine drops it silently (BR 'Measured in Chromium' row e:
+// Partitioned over plain http), which only the jar and the next request
+// show.
+func (nl *netlog) cookieEventsFrom(mark int, prefix, name string) ([]cookieEvent, int) {
+	nl.mu.Lock()
+	defer nl.mu.Unlock()
+	var out []cookieEvent
+	for _, r := range nl.order[mark:] {
+		if !strings.HasPrefix(r.url, prefix) || isFavicon(r.url) || r.isPreflight() {
+			continue
+		}
+		req := r.method + " " + pathOf(r.url)
+		refused := map[cookieLine]bool{}
+		for _, c := range r.refusedSet {
+			if c.name == name {
+				out = append(out, cookieEvent{Request: req, Kind: evRefused, Expiry: c.expiry, Why: c.reasons})
+				refused[cookieLine{name: c.name, expiry: c.expiry}] = true
+			}
+		}
+		for _, c := range r.setLines {
+			if c.name == name && !refused[c] {
+				why := ""
+				if r.partition != "" {
+					why = "partition " + r.partition
+				}
+				out = append(out, cookieEvent{Request: req, Kind: evStored, Expiry: c.expiry, Why: why})
+				refused[c] = true // one event per kind of line
+			}
+		}
+		for _, n := range r.sentNames {
+			if n == name {
+				out = append(out, cookieEvent{Request: req, Kind: evSent})
+			}
+		}
+		for _, c := range r.heldNames {
+			if c.name == name {
+				out = append(out, cookieEvent{Request: req, Kind: evNotSent, Why: c.reasons})
+			}
+		}
+	}
+	return out, len(nl.order)
 }

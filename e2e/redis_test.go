@@ -353,21 +353,33 @@ func TestRedisPresetsKeepEveryAttribute(t *testing.T) {
 			t.Errorf("Redis TTL of the record = %ds, want Cookie.MaxAge (604800s), not the store's 60s", ttl)
 		}
 
+		// Logout expires both cookies of the preset: first the one this
+		// front end got (cross-site: None; Partitioned), then the one a
+		// same-site front end gets (Lax), each with its own attributes.
 		out := call(t, client, "POST", srv.URL+"/logout", ck)
-		if out.status != http.StatusOK || len(out.setCookie) != 1 {
-			t.Fatalf("logout: status %d, Set-Cookie %q; want 200 and exactly one Set-Cookie", out.status, out.setCookie)
-		}
-		line = out.setCookie[0]
-		t.Logf("logout Set-Cookie: %s", line)
-		a = attrs(line)
-		if !strings.HasPrefix(line, "__Host-session=;") {
-			t.Errorf("logout cookie %q: want an empty __Host-session", line)
+		if out.status != http.StatusOK || len(out.setCookie) != 2 {
+			t.Fatalf("logout: status %d, Set-Cookie %q; want 200 and two Set-Cookie (the cross-site and the same-site cookie)", out.status, out.setCookie)
 		}
 		want["max-age"] = "0"
-		for k, v := range want {
-			if got, ok := a[k]; !ok || got != v {
-				t.Errorf("logout Set-Cookie %s=%q (present %v), want %q: the browser keeps a cookie expired with other attributes: %s",
-					k, got, ok, v, line)
+		sameSite := map[string]string{"path": "/", "max-age": "0", "httponly": "", "secure": "", "samesite": "Lax"}
+		for i, w := range []map[string]string{want, sameSite} {
+			line = out.setCookie[i]
+			t.Logf("logout Set-Cookie: %s", line)
+			a = attrs(line)
+			if !strings.HasPrefix(line, "__Host-session=;") {
+				t.Errorf("logout cookie %q: want an empty __Host-session", line)
+			}
+			for k, v := range w {
+				if got, ok := a[k]; !ok || got != v {
+					t.Errorf("logout Set-Cookie %s=%q (present %v), want %q: the browser keeps a cookie expired with other attributes: %s",
+						k, got, ok, v, line)
+				}
+			}
+			if _, ok := a["partitioned"]; ok != (i == 0) {
+				t.Errorf("logout Set-Cookie %d: Partitioned %v, want %v: %s", i, ok, i == 0, line)
+			}
+			if _, ok := a["domain"]; ok {
+				t.Errorf("logout Set-Cookie has a Domain: %s", line)
 			}
 		}
 		if keyExists(t, rc, prefix+id) {
@@ -383,9 +395,13 @@ func TestRedisPresetsKeepEveryAttribute(t *testing.T) {
 		cfg.Logger = testLogger(t)
 		srv := httptest.NewServer(sessionAPI(cfg))
 		t.Cleanup(srv.Close)
-		front := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) // same-site with the API, as in development
+		// The API and the front end both on localhost (other ports), so
+		// same-site, as in development; 127.0.0.1 would be another site
+		// and get the cross-site cookie.
+		api := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+		front := "http://localhost:3000"
 
-		login := callFrom(t, srv.Client(), front, "POST", srv.URL+"/login?user=bob", "")
+		login := callFrom(t, srv.Client(), front, "POST", api+"/login?user=bob", "")
 		if login.status != http.StatusOK || len(login.setCookie) != 1 {
 			t.Fatalf("login: status %d, Set-Cookie %q; want 200 and exactly one Set-Cookie", login.status, login.setCookie)
 		}
@@ -405,7 +421,7 @@ func TestRedisPresetsKeepEveryAttribute(t *testing.T) {
 				t.Errorf("Dev cookie has %s (Safari refuses Secure on http://localhost; the store's option leaked): %s", k, line)
 			}
 		}
-		me := callFrom(t, srv.Client(), front, "GET", srv.URL+"/me", login.cookie("session"))
+		me := callFrom(t, srv.Client(), front, "GET", api+"/me", login.cookie("session"))
 		if me.status != http.StatusOK || me.body["user"] != "bob" {
 			t.Fatalf("/me: %d %s; want 200 bob", me.status, me.raw)
 		}
@@ -499,8 +515,9 @@ func TestRedisTwoEnginesShareSessions(t *testing.T) {
 
 	// Logout on B: A sees no session with the cookie, the record is gone.
 	out := call(t, cb, "POST", b+"/logout", ck2)
-	if out.status != http.StatusOK || len(out.setCookie) != 1 || !strings.HasPrefix(out.setCookie[0], name+"=;") {
-		t.Fatalf("logout on B: %d %q; want 200 and one expiring cookie", out.status, out.setCookie)
+	if out.status != http.StatusOK || len(out.setCookie) != 2 ||
+		!strings.HasPrefix(out.setCookie[0], name+"=;") || !strings.HasPrefix(out.setCookie[1], name+"=;") {
+		t.Fatalf("logout on B: %d %q; want 200 and two expiring cookies (the cross-site and the same-site one)", out.status, out.setCookie)
 	}
 	if r := me(a, ca, ck2); r.status != http.StatusUnauthorized {
 		t.Errorf("A after logout on B, old cookie: %d %s; want 401", r.status, r.raw)

@@ -13,13 +13,11 @@ import (
 // scenario b, all served by one dev server on one port.
 var devFrontHosts = []string{"app.localhost", "staging.localhost"}
 
-// devFrontOrigins is the allow-list scenario b gives Dev(). The library
-// refuses http://*.localhost:* today (another change fixes that); when it
-// accepts the pattern, this is the one line to change:
-//
-//	return []string{"http://*.localhost:*"}
-func devFrontOrigins(port int) []string {
-	return []string{origin("http", "app.localhost", port), origin("http", "staging.localhost", port)}
+// devFrontOrigins is the allow-list scenario b gives Dev(): every
+// *.localhost name on any port, the pattern the README's Origins table
+// documents.
+func devFrontOrigins() []string {
+	return []string{"http://*.localhost:*"}
 }
 
 // A scenario is written once and run in every engine and profile.
@@ -63,10 +61,11 @@ func scenarios() []scenario {
 		about: "Dev(): http://localhost:P → http://localhost:Q (same-site)",
 		hosts: []string{"localhost"},
 		run: func(c *cell) {
-			fp := serve(c.t, frontend("SPA"), false)
+			fe := frontend("SPA")
+			fp := serve(c.t, fe, false)
 			api := c.api(apiSpec{cookie: crosssession.Dev(), scheme: "http", host: "localhost"})
 			c.name(fp, "P")
-			sessionFlow(c, origin("http", "localhost", fp), api, loginFetch, false)
+			sessionFlow(c, fe, origin("http", "localhost", fp), api, loginFetch, false)
 		},
 	})
 
@@ -74,13 +73,14 @@ func scenarios() []scenario {
 	for _, h := range devFrontHosts {
 		list = append(list, scenario{
 			name:  "b-dev-" + strings.TrimSuffix(h, ".localhost") + "-localhost",
-			about: "Dev(devFrontOrigins): http://" + h + ":P → http://localhost:Q (cross-site: *.localhost names are sites of their own)",
+			about: "Dev(\"http://*.localhost:*\"): http://" + h + ":P → http://localhost:Q (cross-site: *.localhost names are sites of their own)",
 			hosts: []string{"localhost"},
 			run: func(c *cell) {
-				fp := serve(c.t, frontend("SPA"), false)
-				api := c.api(apiSpec{cookie: crosssession.Dev(devFrontOrigins(fp)...), scheme: "http", host: "localhost"})
+				fe := frontend("SPA")
+				fp := serve(c.t, fe, false)
+				api := c.api(apiSpec{cookie: crosssession.Dev(devFrontOrigins()...), scheme: "http", host: "localhost"})
 				c.name(fp, "P")
-				sessionFlow(c, origin("http", h, fp), api, loginFetch, false)
+				sessionFlow(c, fe, origin("http", h, fp), api, loginFetch, false)
 			},
 		})
 	}
@@ -91,17 +91,22 @@ func scenarios() []scenario {
 		about: "Prod: https://app.example.com:P → https://api.example.com:Q (same-site)",
 		hosts: []string{"api.example.com"},
 		run: func(c *cell) {
-			fp := serve(c.t, frontend("SPA"), true)
+			fe := frontend("SPA")
+			fp := serve(c.t, fe, true)
 			front := origin("https", "app.example.com", fp)
 			api := c.api(apiSpec{cookie: crosssession.Prod(prodKey(c.t), front), scheme: "https", host: "api.example.com"})
 			c.name(fp, "P")
-			sessionFlow(c, front, api, loginFetch, false)
+			sessionFlow(c, fe, front, api, loginFetch, false)
 		},
 	})
 
 	// (c) the hybrid API: Bearer engine-level + cookie Group, same-site and
 	// cross-site, Development over http and Production over https, three
-	// login styles.
+	// login styles: fetch, and two logins by redirect (a form POST, an
+	// OAuth-style callback) that end with crosssession.Handoff, redeemed by
+	// the SPA page on load. One CONTROL cell, Production cross-site, logs in
+	// the old way (the form POST's response sets the cookie first-party),
+	// to show what Handoff is for.
 	//
 	// The cross-site front end is https://myapp.vercel.app; over http it is
 	// http://myapp.example.org, because the whole .app TLD is on the HSTS
@@ -111,24 +116,37 @@ func scenarios() []scenario {
 			{"same-site", "app.example.com", "same-site"},
 			{"cross-site", "myapp.vercel.app", "cross-site: vercel.app is a public suffix"},
 		} {
-			for _, style := range []string{loginFetch, loginForm, loginOAuth} {
+			styles := []string{loginFetch, loginForm, loginOAuth}
+			if mode == "prod" && site.name == "cross-site" {
+				styles = append(styles, loginFormFirstParty)
+			}
+			for _, style := range styles {
 				scheme, preset := "http", "Dev"
 				if mode == "prod" {
 					scheme, preset = "https", "Prod"
 				} else if site.host == "myapp.vercel.app" {
 					site.host, site.why = "myapp.example.org", "cross-site"
 				}
+				name, how := "c-hybrid-"+mode+"-"+site.name+"-"+style, style+" login"
+				switch style {
+				case loginForm, loginOAuth:
+					how += " ending with Handoff"
+				case loginFormFirstParty:
+					name += "-control"
+					how = "CONTROL, no Handoff: form login whose response sets the cookie first-party"
+				}
 				list = append(list, scenario{
-					name: "c-hybrid-" + mode + "-" + site.name + "-" + style,
-					about: "Bearer + Group(" + preset + "), " + style + " login: " + scheme + "://" + site.host + ":P → " +
+					name: name,
+					about: "Bearer + Group(" + preset + "), " + how + ": " + scheme + "://" + site.host + ":P → " +
 						scheme + "://api.example.com:Q (" + site.why + ")",
 					hosts: []string{"api.example.com"},
 					run: func(c *cell) {
-						fp := serve(c.t, frontend("SPA"), mode == "prod")
+						fe := frontend("SPA")
+						fp := serve(c.t, fe, mode == "prod")
 						front := origin(scheme, site.host, fp)
 						api := c.api(hybrid(c.t, mode == "prod", front))
 						c.name(fp, "P")
-						sessionFlow(c, front, api, style, true)
+						sessionFlow(c, fe, front, api, style, true)
 					},
 				})
 			}
@@ -141,11 +159,12 @@ func scenarios() []scenario {
 		about: "Dev(http://127.0.0.1:P): http://127.0.0.1:P → http://localhost:Q (cross-site)",
 		hosts: []string{"localhost", "127.0.0.1"},
 		run: func(c *cell) {
-			fp := serve(c.t, frontend("SPA"), false)
+			fe := frontend("SPA")
+			fp := serve(c.t, fe, false)
 			front := origin("http", "127.0.0.1", fp)
 			api := c.api(apiSpec{cookie: crosssession.Dev(front), scheme: "http", host: "localhost"})
 			c.name(fp, "P")
-			sessionFlow(c, front, api, loginFetch, false)
+			sessionFlow(c, fe, front, api, loginFetch, false)
 		},
 	})
 
@@ -156,11 +175,12 @@ func scenarios() []scenario {
 		about: "Prod(http://localhost:P): http://localhost:P → http://localhost:Q (same-site, plain http)",
 		hosts: []string{"localhost"},
 		run: func(c *cell) {
-			fp := serve(c.t, frontend("SPA"), false)
+			fe := frontend("SPA")
+			fp := serve(c.t, fe, false)
 			front := origin("http", "localhost", fp)
 			api := c.api(apiSpec{cookie: crosssession.Prod(prodKey(c.t), front), scheme: "http", host: "localhost"})
 			c.name(fp, "P")
-			sessionFlow(c, front, api, loginFetch, false)
+			sessionFlow(c, fe, front, api, loginFetch, false)
 		},
 	})
 
@@ -214,11 +234,12 @@ func scenarios() []scenario {
 		about: "control (no crosssession): `probe=1; SameSite=None; Secure` from https://api.example.com:Q to a fetch from https://myapp.vercel.app:P",
 		hosts: []string{"api.example.com"},
 		run: func(c *cell) {
-			fp := serve(c.t, frontend("SPA"), true)
+			fe := frontend("SPA")
+			fp := serve(c.t, fe, true)
 			front := origin("https", "myapp.vercel.app", fp)
 			api := c.probeAPI()
 			c.name(fp, "P")
-			if err := c.p.Navigate(front + "/"); err != nil {
+			if err := c.load(front + "/"); err != nil {
 				c.t.Fatalf("loading the SPA: %v", err)
 			}
 			c.step("set", func() string {
@@ -251,7 +272,7 @@ func (c *cell) api(spec apiSpec) *scenarioAPI {
 
 // probeAPI is the control's API: no crosssession, a plain cookie.
 func (c *cell) probeAPI() *scenarioAPI {
-	a := &scenarioAPI{rec: newRecorder("probe")}
+	a := &scenarioAPI{rec: newRecorder("probe"), control: true}
 	r := gin.New()
 	r.Use(a.rec.middleware, func(ctx *gin.Context) {
 		if o := ctx.GetHeader("Origin"); o != "" {

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"fmt"
 	"html"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -103,25 +105,63 @@ func origin(scheme, host string, port int) string {
 	return fmt.Sprintf("%s://%s:%d", scheme, host, port)
 }
 
-// frontend serves a front-end page at / (the scripts run in it through
-// DevTools, as the page's own script would) and, for the attack cells,
-// /attack-form?action=URL: a page that POSTs a form to URL as soon as it
-// loads.
-func frontend(name string) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+// A frontEnd serves the front-end pages: the SPA at / and /after-login
+// (the scripts of the flow run in it through the driver, as the page's own
+// script would) and, for the attack cells, /attack-form?action=URL: a page
+// that POSTs a form to URL as soon as it loads.
+//
+// The SPA page runs the README's one-line Handoff redeem on load ("Logins
+// by redirect"), with API set to the origin of the cell's API
+// (setAPI; the front end starts first, since the API's allow-list names
+// it), and then sets window.handoff = "done": a login by redirect
+// continues only after that.
+type frontEnd struct {
+	name string
+	api  atomic.Pointer[string] // the API's origin, e.g. https://api.example.com:Q
+	mux  *http.ServeMux
+}
+
+// redeemLine is the README's front-end line, verbatim but for the route
+// (API + '/users/session', the cell APIs' session group, for API + '/me').
+const redeemLine = `if (location.hash.startsWith('#crosssession=')) await fetch(API + '/users/session', { credentials: 'include', ` +
+	`headers: { 'X-Crosssession-Handoff': location.hash.slice(14) } }), history.replaceState(null, '', location.pathname + location.search);`
+
+func frontend(name string) *frontEnd {
+	f := &frontEnd{name: name, mux: http.NewServeMux()}
+	spa := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, "<!doctype html><meta charset=utf-8><title>%[1]s</title><p>%[1]s</p>\n", html.EscapeString(name))
-	})
-	mux.HandleFunc("GET /attack-form", func(w http.ResponseWriter, r *http.Request) {
+		api := ""
+		if p := f.api.Load(); p != nil {
+			api = *p
+		}
+		apiJS, _ := json.Marshal(api)
+		fmt.Fprintf(w, `<!doctype html><meta charset=utf-8><title>%[1]s</title><p>%[1]s</p>
+<script type="module">
+const API = %[2]s;
+window.handoff = 'running';
+try {
+%[3]s
+window.handoff = 'done';
+} catch (e) { window.handoff = 'threw ' + e; }
+</script>
+`, html.EscapeString(name), apiJS, redeemLine)
+	}
+	f.mux.HandleFunc("GET /{$}", spa)
+	f.mux.HandleFunc("GET /after-login", spa)
+	f.mux.HandleFunc("GET /attack-form", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html><meta charset=utf-8><title>%s</title>
 <body onload="document.forms[0].submit()">
 <form method="POST" action="%s"><input name="to" value="attacker"><input name="amount" value="1000"></form>
 `, html.EscapeString(name), html.EscapeString(r.URL.Query().Get("action")))
 	})
-	return mux
+	return f
 }
+
+// setAPI tells the SPA page the API's origin.
+func (f *frontEnd) setAPI(origin string) { f.api.Store(&origin) }
+
+func (f *frontEnd) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.mux.ServeHTTP(w, r) }
 
 func hostOf(u string) string {
 	p, err := url.Parse(u)

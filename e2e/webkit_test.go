@@ -282,6 +282,10 @@ func (p *webkitPage) clear() error {
 // EngineSaid: WebKit reports nothing about refused cookies to WebDriver.
 func (p *webkitPage) EngineSaid(string) string { return "" }
 
+// CookieEvents: WebKit tells WebDriver nothing about refused cookies; the
+// API's own record (the cookie did not come back) is the evidence.
+func (p *webkitPage) CookieEvents(string, string) []cookieEvent { return nil }
+
 func (p *webkitPage) Close() error { return p.clear() }
 
 // wdCall sends one WebDriver command and decodes its "value" into out.
