@@ -170,6 +170,7 @@ type cookieFacts struct {
 	origin      string // the Origin header, or ""
 	crossSite   bool   // the request is cross-site (Sec-Fetch-Site, or the sites differ)
 	navigation  bool   // a top-level navigation (a form POST, a redirect), not fetch
+	redirectTo  string // the allowed, cross-site front end a navigation redirects to, or ""
 	engine      engine
 }
 
@@ -186,8 +187,12 @@ func cookieVerdict(f cookieFacts) (reason, []any) {
 		return rCookieSecureHTTP, []any{f.name, host}
 	case f.secure && f.scheme == "http" && f.engine == engineWebKit && !f.crossSite:
 		return rCookieSecureLocalhost, []any{f.name, host}
+	case f.navigation && f.redirectTo != "":
+		return rCookieOnNavigation, []any{f.name, f.redirectTo}
 	case !f.crossSite || f.navigation:
 		return reason{}, nil
+	case f.sameSite != http.SameSiteNoneMode && f.scheme == "http" && !isLoopbackHost(host):
+		return rCookieCrossSiteHTTP, []any{f.name, sameSiteName(f.sameSite), f.origin, api}
 	case f.sameSite != http.SameSiteNoneMode:
 		return rCookieCrossSite, []any{f.name, sameSiteName(f.sameSite), f.origin, api}
 	case !f.partitioned && f.engine != engineFirefox:

@@ -112,6 +112,14 @@ func TestCookieVerdictFollowsMeasurements(t *testing.T) {
 		{"Lax cross-site fetch (rows b, d)", with(dev, func(f *cookieFacts) { f.origin, f.crossSite = "http://127.0.0.1:3000", true }),
 			map[engine]string{engineChromium: rCookieCrossSite.code, engineFirefox: rCookieCrossSite.code, engineWebKit: rCookieCrossSite.code, engineUnknown: rCookieCrossSite.code}},
 		{"Lax on a cross-site navigation: first-party", with(dev, func(f *cookieFacts) { f.crossSite, f.navigation = true, true }), nil},
+		{"a navigation that redirects to a cross-site front end", with(prod, func(f *cookieFacts) {
+			f.crossSite, f.navigation, f.redirectTo = true, true, "https://myapp.vercel.app"
+		}), map[engine]string{engineChromium: "cookie-set-on-navigation", engineFirefox: "cookie-set-on-navigation",
+			engineWebKit: "cookie-set-on-navigation", engineUnknown: "cookie-set-on-navigation"}},
+		{"Lax cross-site over plain http off localhost: https is the fix", with(dev, func(f *cookieFacts) {
+			f.host, f.origin, f.crossSite = "api.example.com", "http://myapp.example.org", true
+		}), map[engine]string{engineChromium: "cookie-samesite-cross-site", engineFirefox: "cookie-samesite-cross-site",
+			engineWebKit: "cookie-samesite-cross-site", engineUnknown: "cookie-samesite-cross-site"}},
 		{"Prod same-site (row c)", prod, nil},
 		{"Prod cross-site partitioned (row d)", with(prod, func(f *cookieFacts) { f.origin, f.crossSite = "https://myapp.vercel.app", true }),
 			map[engine]string{engineWebKit: "cookie-third-party"}},

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -196,7 +197,7 @@ func (m *middleware) checkResponse(s *reqSession) {
 				m.cookies.expired(s.origin)
 			}
 		} else {
-			if s.allowed {
+			if s.allowed && !isNavigation(r) { // a navigation's cookie is first-party: no evidence for fetches
 				m.cookies.given(s.origin)
 			}
 			scheme, host := m.browserView(r)
@@ -204,16 +205,35 @@ func (m *middleware) checkResponse(s *reqSession) {
 				name: s.cfg.name, secure: opts.Secure, partitioned: opts.Partitioned, sameSite: opts.SameSite,
 				scheme: scheme, host: host, origin: s.origin, crossSite: crossSite(r, s.origin, scheme, host),
 				navigation: isNavigation(r), engine: engineFromUA(get(r.Header, "User-Agent")),
+				redirectTo: m.crossSiteRedirect(s, scheme, host),
 			}); r.code != "" {
 				m.diagnose(s.c, r, s.origin, args...)
 			}
 		}
 	}
-	if s.gs != nil && !s.hadCookie && !s.setCookie && s.allowed && len(r.Header[hCookie]) == 0 && !m.sameOrigin(r, s.origin) {
+	if s.gs != nil && !s.hadCookie && !s.setCookie && s.allowed && len(r.Header[hCookie]) == 0 && !isNavigation(r) &&
+		!m.sameOrigin(r, s.origin) {
 		if since, ok := m.cookies.lastGiven(s.origin); ok {
 			m.diagnose(s.c, rNoCookie, s.origin, s.origin, since.Round(time.Second), m.whereToLook())
 		}
 	}
+}
+
+// crossSiteRedirect returns the origin of a redirect this response makes to
+// an allowed front end that is cross-site with the API, or "".
+func (m *middleware) crossSiteRedirect(s *reqSession, scheme, host string) string {
+	if st := s.inner.Status(); st < 300 || st > 399 {
+		return ""
+	}
+	u, err := url.Parse(s.inner.Header().Get("Location"))
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	o := u.Scheme + "://" + u.Host
+	if !m.allowed(o) || siteOf(o) == siteOf(scheme+"://"+host) {
+		return ""
+	}
+	return o
 }
 
 // whereToLook says where the reason for a refused cookie shows.

@@ -189,3 +189,24 @@ func TestHandoffWithABackendIsSingleUseEverywhere(t *testing.T) {
 		t.Errorf("%d sessions, want only the front end's", len(b.m))
 	}
 }
+
+// TestRedirectLoginWithoutHandoffIsDiagnosed: a login by form POST that
+// sets the cookie and redirects to a cross-site front end is told to use
+// Handoff; with Handoff nothing is said.
+func TestRedirectLoginWithoutHandoffIsDiagnosed(t *testing.T) {
+	t.Parallel()
+	cfg := prodCfg(spa)
+	cfg.DebugHeader = true
+	a, _ := handoffApp(t, cfg)
+	a.POST("/old-login", func(c *gin.Context) {
+		sessions.Default(c).Set("user", "alice")
+		c.Redirect(http.StatusSeeOther, spa+"/")
+	})
+	r := req("POST", "/old-login", "Origin", spa, "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate", "X-Forwarded-Proto", "https")
+	if d := serve(a, r).Header().Get("X-Crosssession-Debug"); !strings.Contains(d, "cookie-set-on-navigation: ") || !strings.Contains(d, "Handoff") {
+		t.Errorf("login without Handoff: %q", d)
+	}
+	if res, _ := formLogin(t, a, ""); res.Header.Get("X-Crosssession-Debug") != "" {
+		t.Errorf("login with Handoff: %q", res.Header.Get("X-Crosssession-Debug"))
+	}
+}

@@ -38,6 +38,14 @@ var (
 		"(%s -> %s), so Chromium, Firefox and WebKit refuse to store it; make the front end and API same-site (e.g. " +
 		"both on localhost, or app. and api. of one domain) or use crosssession.Prod (SameSite=None; Secure; " +
 		"Partitioned)"}
+	rCookieCrossSiteHTTP = reason{"cookie-samesite-cross-site", "cookie %q is SameSite=%s but the request is " +
+		"cross-site (%s -> %s), so Chromium, Firefox and WebKit refuse to store it, and over plain http off localhost " +
+		"no cookie works cross-site (the cross-site cookie needs Secure); serve the API over https, or make the " +
+		"front end and API same-site"}
+	rCookieOnNavigation = reason{"cookie-set-on-navigation", "cookie %q was set on a top-level navigation that " +
+		"redirects to %s, a front end cross-site with the API, which never sees a cookie set there: Chromium and " +
+		"Firefox keep it in the API's own partition or refuse it to the front end's fetches, WebKit keeps no " +
+		"cross-site cookie; end the login with crosssession.Handoff(c, target)"}
 	rCookieNotPartitioned = reason{"cookie-third-party", "cookie %q is a third-party cookie here (%s -> %s) and not " +
 		"Partitioned: Chromium refuses it when third-party cookies are blocked (the default of Debian's Chromium " +
 		"156, and of Incognito windows) and WebKit always does; Firefox keeps it in the front end's partition; set " +
