@@ -70,8 +70,8 @@ func (s *reqSession) backendID() (string, int64) {
 	var id string
 	newest := int64(-1)
 	for _, ck := range s.r.CookiesNamed(s.cfg.name) {
-		vs, err := s.cfg.decode(ck.Value)
-		if err != nil {
+		var vs map[any]any
+		if err := s.cfg.decode(ck.Value, &vs); err != nil {
 			continue
 		}
 		if v, ok := vs[backendIDKey].(string); ok && v != "" {

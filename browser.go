@@ -181,7 +181,7 @@ type cookieFacts struct {
 // User-Agent that names WebKit.
 func cookieVerdict(f cookieFacts) (reason, []any) {
 	host := hostname(f.host)
-	api := f.scheme + "://" + f.host
+	api := func() string { return f.scheme + "://" + f.host }
 	switch {
 	case f.secure && f.scheme == "http" && !isLoopbackHost(host):
 		return rCookieSecureHTTP, []any{f.name, host}
@@ -192,13 +192,13 @@ func cookieVerdict(f cookieFacts) (reason, []any) {
 	case !f.crossSite || f.navigation:
 		return reason{}, nil
 	case f.sameSite != http.SameSiteNoneMode && f.scheme == "http" && !isLoopbackHost(host):
-		return rCookieCrossSiteHTTP, []any{f.name, sameSiteName(f.sameSite), f.origin, api}
+		return rCookieCrossSiteHTTP, []any{f.name, sameSiteName(f.sameSite), f.origin, api()}
 	case f.sameSite != http.SameSiteNoneMode:
-		return rCookieCrossSite, []any{f.name, sameSiteName(f.sameSite), f.origin, api}
+		return rCookieCrossSite, []any{f.name, sameSiteName(f.sameSite), f.origin, api()}
 	case !f.partitioned && f.engine != engineFirefox:
-		return rCookieNotPartitioned, []any{f.name, f.origin, api}
+		return rCookieNotPartitioned, []any{f.name, f.origin, api()}
 	case f.engine == engineWebKit:
-		return rCookieWebKitCrossSite, []any{f.name, f.origin, api}
+		return rCookieWebKitCrossSite, []any{f.name, f.origin, api()}
 	}
 	return reason{}, nil
 }

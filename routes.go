@@ -153,8 +153,9 @@ func (m *middleware) routeProblem(c *gin.Context) (methods string, known bool) {
 	}
 	method, path := get(c.Request.Header, hRequestMethod), c.Request.URL.Path
 	if !t.serves(method, path) && !(method == http.MethodHead && t.serves(http.MethodGet, path)) {
-		m.diagnose(c, rPreflightNoRoute, get(c.Request.Header, hOrigin), clip(method), clip(path),
-			strings.Join(t.methods(path), ", "))
+		m.diagnoseFunc(c, rPreflightNoRoute.code, get(c.Request.Header, hOrigin), func() string {
+			return rPreflightNoRoute.text(clip(method), clip(path), strings.Join(t.methods(path), ", "))
+		})
 	}
 	if !m.fromRoutes {
 		return "", true

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -297,9 +296,18 @@ func (s *reqSession) loadFromCookie() *gsessions.Session {
 	s.gs = gs
 	var errs []error
 	newest := int64(-1)
-	for _, ck := range s.r.CookiesNamed(s.cfg.name) {
-		vs, err := s.cfg.decode(ck.Value)
-		if err != nil {
+	cks := s.r.CookiesNamed(s.cfg.name)
+	if len(cks) == 1 { // the usual case: straight into the session's map
+		if err := s.cfg.decode(cks[0].Value, &gs.Values); err != nil {
+			errs = append(errs, err)
+		} else {
+			newest = cookieTime(cks[0].Value)
+		}
+		cks = nil
+	}
+	for _, ck := range cks {
+		var vs map[any]any
+		if err := s.cfg.decode(ck.Value, &vs); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -311,6 +319,7 @@ func (s *reqSession) loadFromCookie() *gsessions.Session {
 	case newest >= 0:
 		s.admit(gs, newest*1000, true)
 	case len(errs) > 0:
+		clear(gs.Values)
 		s.undecodable(errors.Join(errs...))
 	}
 	return gs
@@ -335,41 +344,51 @@ func (s *reqSession) admit(gs *gsessions.Session, issued int64, fenced bool) {
 }
 
 // decode reads one cookie value with every key, in the current format and
-// then in gin-contrib's.
-func (sc *sessionConfig) decode(value string) (map[any]any, error) {
+// then in gin-contrib's, into *dst (made when nil).
+func (sc *sessionConfig) decode(value string, dst *map[any]any) error {
 	if len(value) > browserMaxCookie {
 		// No browser sends a cookie this large; do not spend a decode
 		// (per key) on it.
-		return nil, fmt.Errorf("cookie is %d bytes, over the browsers' limit of %d", len(value), browserMaxCookie)
+		return fmt.Errorf("cookie is %d bytes, over the browsers' limit of %d", len(value), browserMaxCookie)
+	}
+	if *dst == nil {
+		*dst = make(map[any]any)
 	}
 	var errs []error
 	for _, c := range sc.decoders {
-		vs := make(map[any]any)
-		err := c.Decode(sc.name, value, &vs)
+		clear(*dst) // nothing of a failed attempt stays
+		err := c.Decode(sc.name, value, dst)
 		if err == nil {
-			return vs, nil
+			return nil
 		}
 		errs = append(errs, err)
 		if !isDecodeError(err) {
 			break
 		}
 	}
-	return nil, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // cookieTime returns the signing time (Unix seconds) of a cookie value in
 // securecookie's format, base64url("time|value|mac"), or 0; it is read
-// only from values that verified.
+// only from values that verified. Only the first 16 characters are
+// decoded, on the stack: they hold the time.
 func cookieTime(value string) int64 {
-	b, err := base64.URLEncoding.DecodeString(value)
-	if err != nil {
-		return 0
+	var buf [12]byte
+	n := min(len(value), 16) / 4 * 4
+	m, _ := base64.URLEncoding.Decode(buf[:], []byte(value[:n]))
+	var t int64
+	for _, c := range buf[:m] {
+		if c == '|' {
+			return t
+		}
+		if c < '0' || c > '9' {
+			return 0
+		}
+		t = t*10 + int64(c-'0')
 	}
-	t, _, _ := strings.Cut(string(b), "|")
-	n, _ := strconv.ParseInt(t, 10, 64)
-	return n
+	return 0
 }
-
 func (s *reqSession) undecodable(err error) {
 	s.cfg.m.diagnose(s.ctx(), rCookieUndecodable, s.origin, undecodableReason(err))
 }
@@ -601,14 +620,10 @@ func (s *reqSession) save() error {
 	var maxAge int64
 	if opts.MaxAge >= 0 {
 		maxAge = s.stamp(gs.Values, now)
-		if configured {
-			o := *opts
-			o.MaxAge = int(maxAge)
-			opts = &o
-		}
 	}
+
 	if s.cfg.store != nil {
-		return s.saveToStore(gs, opts)
+		return s.saveToStore(gs, withMaxAge(opts, configured, maxAge))
 	}
 	vals := gs.Values
 	if s.cfg.backend != nil {
@@ -625,10 +640,10 @@ func (s *reqSession) save() error {
 	var n int
 	var err error
 	switch {
-	case configured && s.options() == &s.cfg.opts && s.cfg.tmpl != nil:
+	case opts == &s.cfg.opts && s.cfg.tmpl != nil:
 		// The configured attributes: the header from the template.
 		header, n, err = s.cfg.tmpl.header(s.cfg.codecs[0], vals, now, maxAge)
-	case configured && s.options() == &s.cfg.cross && s.cfg.crossTmpl != nil:
+	case opts == &s.cfg.cross && s.cfg.crossTmpl != nil:
 		header, n, err = s.cfg.crossTmpl.header(s.cfg.codecs[0], vals, now, maxAge)
 	case opts.MaxAge >= 0:
 		value, err = s.cfg.codecs[0].encode(s.cfg.name, vals, now.Unix())
@@ -642,7 +657,7 @@ func (s *reqSession) save() error {
 	}
 	if header == "" {
 		// Options changed for this response, Logout, or no template: net/http writes it.
-		header = gsessions.NewCookie(s.cfg.name, value, opts).String()
+		header = gsessions.NewCookie(s.cfg.name, value, withMaxAge(opts, configured, maxAge)).String()
 	}
 	h[hSetCookie] = append(h[hSetCookie], header)
 	if opts.MaxAge < 0 && s.cfg.backend != nil {
@@ -660,6 +675,17 @@ func (s *reqSession) save() error {
 	return nil
 }
 
+// withMaxAge returns the configured options with the Max-Age left, or
+// opts as they are (set by Options, or a logout's).
+func withMaxAge(opts *gsessions.Options, configured bool, maxAge int64) *gsessions.Options {
+	if !configured || opts.MaxAge < 0 {
+		return opts
+	}
+	o := *opts
+	o.MaxAge = int(maxAge)
+	return &o
+}
+
 // stamp records in vs when the session started (now for a new one, after
 // any logout fence this response set) and, for a Store, when it is issued;
 // it returns the Max-Age the cookie gets.
@@ -675,7 +701,9 @@ func (s *reqSession) stamp(vs map[any]any, now time.Time) int64 {
 			}
 		}
 	}
-	vs[metaCreated] = s.created
+	if t, _ := vs[metaCreated].(int64); t != s.created {
+		vs[metaCreated] = s.created
+	}
 	if s.cfg.store != nil || s.cfg.backend != nil {
 		vs[metaSeen] = ms
 	}
