@@ -1,4 +1,4 @@
-package crosssession
+package codec
 
 import (
 	"bytes"
@@ -131,13 +131,13 @@ func TestCodecGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		if encode {
-			b, err := sessionSerializer{}.Serialize(v)
+			b, err := Serializer{}.Serialize(v)
 			if err != nil || !bytes.Equal(b, want) {
 				t.Errorf("Serialize = %x, %v\nwant        %x", b, err, want)
 			}
 		}
 		var got map[any]any
-		if err := (sessionSerializer{}).Deserialize(want, &got); err != nil {
+		if err := (Serializer{}).Deserialize(want, &got); err != nil {
 			t.Fatalf("Deserialize(%x): %v", want, err)
 		}
 		if norm := codecNormalize(v); !codecEqual(got, norm) && !(v == nil && len(got) == 0) {
