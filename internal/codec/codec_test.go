@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,42 +38,26 @@ func codecEqual(a, b any) bool {
 	case []byte:
 		return bytes.Equal(a, b.([]byte))
 	case []any:
-		b := b.([]any)
-		if len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if !codecEqual(a[i], b[i]) {
-				return false
-			}
-		}
-		return true
+		return slices.EqualFunc(a, b.([]any), codecEqual)
 	case map[string]any:
-		b := b.(map[string]any)
-		if len(a) != len(b) {
-			return false
-		}
-		for k, v := range a {
-			w, ok := b[k]
-			if !ok || !codecEqual(v, w) {
-				return false
-			}
-		}
-		return true
+		return codecMapEqual(a, b.(map[string]any))
 	case map[any]any:
-		b := b.(map[any]any)
-		if len(a) != len(b) {
-			return false
-		}
-		for k, v := range a {
-			w, ok := b[k]
-			if !ok || !codecEqual(v, w) {
-				return false
-			}
-		}
-		return true
+		return codecMapEqual(a, b.(map[any]any))
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+func codecMapEqual[K comparable](a, b map[K]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || !codecEqual(v, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func codecTimeEqual(a, b time.Time) bool {

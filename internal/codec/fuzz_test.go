@@ -166,10 +166,31 @@ func (g *codecGen) key() any {
 	return g.str()
 }
 
+// value makes a value to be held at nesting level depth. The first byte
+// picks the kind (mod 24) and, in its top 3 bits, a container's size.
 func (g *codecGen) value(depth int) any {
 	c := g.next()
-	n := int(c >> 5) // container size 0..7
-	switch c % 24 {
+	switch k := c % 24; {
+	case k < 16:
+		return g.scalar(k, c&0x80 != 0)
+	case k == 16:
+		return g.time()
+	case k == 23:
+		return g.f
+	case depth >= maxDepth:
+		return nil
+	case k <= 18:
+		return g.list(int(c>>5), c&0x80 != 0, depth)
+	case k <= 20:
+		return g.strMap(int(c>>5), depth)
+	}
+	return g.anyMap(int(c>>5), depth)
+}
+
+// scalar makes a value of kind k (0..15): nil, bool, string, []byte (nil
+// if nilBytes) or a number.
+func (g *codecGen) scalar(k byte, nilBytes bool) any {
+	switch k {
 	case 0:
 		return nil
 	case 1:
@@ -177,7 +198,7 @@ func (g *codecGen) value(depth int) any {
 	case 2:
 		return g.str()
 	case 3:
-		if c&0x80 != 0 {
+		if nilBytes {
 			return []byte(nil)
 		}
 		return []byte(g.str())
@@ -203,49 +224,49 @@ func (g *codecGen) value(depth int) any {
 		return g.u
 	case 14:
 		return float32(g.f)
-	case 15:
-		return g.f
-	case 16:
-		t := time.Unix(g.i%(1<<40), int64(g.u%1e9))
-		switch g.next() % 4 {
-		case 0:
-			return t.UTC()
-		case 1:
-			return t // Local
-		case 2:
-			return t.In(time.FixedZone("N", int(g.i%(18*3600))))
-		}
-		return time.Now()
-	case 17, 18:
-		if depth >= maxDepth {
-			return nil
-		}
-		l := []any{}
-		if c&0x80 != 0 && n == 0 {
-			l = nil
-		}
-		for range n {
-			l = append(l, g.value(depth+1))
-		}
-		return l
-	case 19, 20:
-		if depth >= maxDepth {
-			return nil
-		}
-		m := map[string]any{}
-		for range n {
-			m[g.str()] = g.value(depth + 1)
-		}
-		return m
-	case 21, 22:
-		if depth >= maxDepth {
-			return nil
-		}
-		m := map[any]any{}
-		for range n {
-			m[g.key()] = g.value(depth + 1)
-		}
-		return m
 	}
 	return g.f
+}
+
+// time makes a time in UTC, Local, a fixed zone, or with a monotonic
+// reading.
+func (g *codecGen) time() time.Time {
+	t := time.Unix(g.i%(1<<40), int64(g.u%1e9))
+	switch g.next() % 4 {
+	case 0:
+		return t.UTC()
+	case 1:
+		return t // Local
+	case 2:
+		return t.In(time.FixedZone("N", int(g.i%(18*3600))))
+	}
+	return time.Now()
+}
+
+// list makes a []any of n elements (nil if asNil and n is 0).
+func (g *codecGen) list(n int, asNil bool, depth int) []any {
+	l := []any{}
+	if asNil && n == 0 {
+		l = nil
+	}
+	for range n {
+		l = append(l, g.value(depth+1))
+	}
+	return l
+}
+
+func (g *codecGen) strMap(n, depth int) map[string]any {
+	m := map[string]any{}
+	for range n {
+		m[g.str()] = g.value(depth + 1)
+	}
+	return m
+}
+
+func (g *codecGen) anyMap(n, depth int) map[any]any {
+	m := map[any]any{}
+	for range n {
+		m[g.key()] = g.value(depth + 1)
+	}
+	return m
 }
