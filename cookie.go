@@ -107,7 +107,7 @@ func (k *cookieCodec) appendEncoded(buf *encodeBuf, dst []byte, name string, vs 
 	const ivLen = aes.BlockSize
 	p := buf.plain[:ivLen]
 	rand.Read(p) // never fails (crypto/rand crashes the program instead)
-	p, err := appendMap(p, vs, 0)
+	p, err := appendCompact(p, vs)
 	if err == errUnsupported {
 		var g []byte
 		if g, err = (securecookie.GobEncoder{}).Serialize(vs); err == nil {
