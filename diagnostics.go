@@ -526,7 +526,7 @@ func (cc *compiled) logReport(log *slog.Logger) {
 // crossSiteWarnings, given Config.APIOrigin, names the front ends that are
 // cross-site with the API and what each engine does with the cookie there.
 func (cc *compiled) crossSiteWarnings() []string {
-	c, k := cc.cfg, cc.cookie
+	c := cc.cfg
 	if c.APIOrigin == "" {
 		return nil
 	}
@@ -537,38 +537,44 @@ func (cc *compiled) crossSiteWarnings() []string {
 		if r.Wildcard {
 			o = r.Scheme + "://x." + r.Host
 		}
-		if !r.IsHTTP() || siteOf(o) == apiSite {
-			continue
-		}
-		_, variant := k.crossSite()
-		api, _ := parseOrigin(c.APIOrigin, false)
-		secure := api.Scheme == "https" || isLoopbackHost(api.Host)
-		switch {
-		case variant && !secure:
-			ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s, which is plain http: no cookie works there "+
-				"in Chromium, Firefox or WebKit (the cross-site cookie needs Secure, which plain http refuses off "+
-				"localhost); serve the API over https, or make them same-site", r.String(), c.APIOrigin))
-		case variant:
-			ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s: Chromium and Firefox keep its "+
-				"SameSite=None; Partitioned cookie for fetch logins, WebKit (Safari) keeps no cross-site cookie at all "+
-				"(measured in WebKitGTK 2.50); for every engine put the API on a subdomain of the front end's site, "+
-				"or serve both from one origin through a proxy", r.String(), c.APIOrigin))
-		case k.SameSite != http.SameSiteNoneMode:
-			ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s, and the cookie is SameSite=%s: Chromium, "+
-				"Firefox and WebKit refuse it; use SameSite=None with Partitioned (crosssession.Prod) or make them "+
-				"same-site", r.String(), c.APIOrigin, sameSiteName(k.SameSite)))
-		case !k.Partitioned:
-			ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s and the cookie is not Partitioned: Chromium "+
-				"refuses it when third-party cookies are blocked (the default of Debian's Chromium 156, and of "+
-				"Incognito windows) and WebKit always does; set Cookie.Partitioned", r.String(), c.APIOrigin))
-		default:
-			ws = append(ws, fmt.Sprintf("%s is cross-site with the API %s: Chromium and Firefox keep the Partitioned "+
-				"cookie for fetch logins, WebKit (Safari) keeps no cross-site cookie at all (measured in WebKitGTK "+
-				"2.50); for every engine put the API on a subdomain of the front end's site, or serve both from one "+
-				"origin through a proxy", r.String(), c.APIOrigin))
+		if r.IsHTTP() && siteOf(o) != apiSite {
+			ws = append(ws, cc.crossSiteWarning(r.String()))
 		}
 	}
 	return ws
+}
+
+// crossSiteWarning says what the engines do with the cookie of a front end
+// cross-site with Config.APIOrigin.
+func (cc *compiled) crossSiteWarning(origin string) string {
+	c, k := cc.cfg, cc.cookie
+	_, variant := k.crossSite()
+	api, _ := parseOrigin(c.APIOrigin, false)
+	secure := api.Scheme == "https" || isLoopbackHost(api.Host)
+	switch {
+	case variant && !secure:
+		return fmt.Sprintf("%s is cross-site with the API %s, which is plain http: no cookie works there "+
+			"in Chromium, Firefox or WebKit (the cross-site cookie needs Secure, which plain http refuses off "+
+			"localhost); serve the API over https, or make them same-site", origin, c.APIOrigin)
+	case variant:
+		return fmt.Sprintf("%s is cross-site with the API %s: Chromium and Firefox keep its "+
+			"SameSite=None; Partitioned cookie for fetch logins, WebKit (Safari) keeps no cross-site cookie at all "+
+			"(measured in WebKitGTK 2.50); for every engine put the API on a subdomain of the front end's site, "+
+			"or serve both from one origin through a proxy", origin, c.APIOrigin)
+	case k.SameSite != http.SameSiteNoneMode:
+		return fmt.Sprintf("%s is cross-site with the API %s, and the cookie is SameSite=%s: Chromium, "+
+			"Firefox and WebKit refuse it; use SameSite=None with Partitioned (crosssession.Prod) or make them "+
+			"same-site", origin, c.APIOrigin, sameSiteName(k.SameSite))
+	case !k.Partitioned:
+		return fmt.Sprintf("%s is cross-site with the API %s and the cookie is not Partitioned: Chromium "+
+			"refuses it when third-party cookies are blocked (the default of Debian's Chromium 156, and of "+
+			"Incognito windows) and WebKit always does; set Cookie.Partitioned", origin, c.APIOrigin)
+	default:
+		return fmt.Sprintf("%s is cross-site with the API %s: Chromium and Firefox keep the Partitioned "+
+			"cookie for fetch logins, WebKit (Safari) keeps no cross-site cookie at all (measured in WebKitGTK "+
+			"2.50); for every engine put the API on a subdomain of the front end's site, or serve both from one "+
+			"origin through a proxy", origin, c.APIOrigin)
+	}
 }
 
 // warnings reads a valid config against the browser rules.

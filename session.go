@@ -616,14 +616,12 @@ func (s *reqSession) save() error {
 		h[hSetCookie] = slices.DeleteFunc(slices.Clone(old), func(v string) bool { return strings.HasPrefix(v, prefix) })
 	}
 	now := time.Now()
-	configured := opts == &s.cfg.opts || opts == &s.cfg.cross
 	var maxAge int64
 	if opts.MaxAge >= 0 {
 		maxAge = s.stamp(gs.Values, now)
 	}
-
 	if s.cfg.store != nil {
-		return s.saveToStore(gs, withMaxAge(opts, configured, maxAge))
+		return s.saveToStore(gs, withMaxAge(opts, s.configured(opts), maxAge))
 	}
 	vals := gs.Values
 	if s.cfg.backend != nil {
@@ -636,12 +634,34 @@ func (s *reqSession) save() error {
 		}
 		vals = map[any]any{backendIDKey: gs.ID} // the cookie carries the ID
 	}
+	header, err := s.cookieHeader(vals, opts, maxAge, now)
+	if err != nil {
+		return err
+	}
+	h[hSetCookie] = append(h[hSetCookie], header)
+	if opts.MaxAge < 0 {
+		if err := s.expireAll(h, opts, now); err != nil {
+			return err
+		}
+	}
+	s.dirty, s.setCookie = false, true
+	return nil
+}
+
+// configured reports whether opts are the configured ones (same-site or
+// cross-site), not a response's own (Options, Logout).
+func (s *reqSession) configured(opts *gsessions.Options) bool {
+	return opts == &s.cfg.opts || opts == &s.cfg.cross
+}
+
+// cookieHeader returns the Set-Cookie header carrying vals: from a template
+// for the configured attributes, else written by net/http.
+func (s *reqSession) cookieHeader(vals map[any]any, opts *gsessions.Options, maxAge int64, now time.Time) (string, error) {
 	var header, value string
 	var n int
 	var err error
 	switch {
 	case opts == &s.cfg.opts && s.cfg.tmpl != nil:
-		// The configured attributes: the header from the template.
 		header, n, err = s.cfg.tmpl.header(s.cfg.codecs[0], vals, now, maxAge)
 	case opts == &s.cfg.cross && s.cfg.crossTmpl != nil:
 		header, n, err = s.cfg.crossTmpl.header(s.cfg.codecs[0], vals, now, maxAge)
@@ -650,28 +670,32 @@ func (s *reqSession) save() error {
 		n = len(s.cfg.name) + 1 + len(value)
 	}
 	if err != nil {
-		return s.explainEncode(err, gs.Values)
+		return "", s.explainEncode(err, s.gs.Values)
 	}
 	if n > browserMaxCookie {
-		return s.tooLarge(n, gs.Values)
+		return "", s.tooLarge(n, s.gs.Values)
 	}
 	if header == "" {
-		// Options changed for this response, Logout, or no template: net/http writes it.
-		header = gsessions.NewCookie(s.cfg.name, value, withMaxAge(opts, configured, maxAge)).String()
+		// Options changed for this response, Logout, or no template.
+		header = gsessions.NewCookie(s.cfg.name, value, withMaxAge(opts, s.configured(opts), maxAge)).String()
 	}
-	h[hSetCookie] = append(h[hSetCookie], header)
-	if opts.MaxAge < 0 && s.cfg.backend != nil {
-		h[hSetCookie] = s.expireVariants(h[hSetCookie], opts) // the record is gone: no fence needed
-	} else if opts.MaxAge < 0 {
-		h[hSetCookie] = s.expireVariants(h[hSetCookie], opts)
-		fence, err := s.fenceHeader(now)
-		if err != nil {
-			return s.explainEncode(err, gs.Values)
-		}
-		h[hSetCookie] = append(h[hSetCookie], fence)
-		s.fenced = now.UnixMilli()
+	return header, nil
+}
+
+// expireAll adds, for a logout, the expiry of every variant of the cookie
+// and, with the cookie store, the logout fence (with a Backend the session
+// is gone from the server: no fence needed).
+func (s *reqSession) expireAll(h http.Header, opts *gsessions.Options, now time.Time) error {
+	h[hSetCookie] = s.expireVariants(h[hSetCookie], opts)
+	if s.cfg.backend != nil {
+		return nil
 	}
-	s.dirty, s.setCookie = false, true
+	fence, err := s.fenceHeader(now)
+	if err != nil {
+		return s.explainEncode(err, s.gs.Values)
+	}
+	h[hSetCookie] = append(h[hSetCookie], fence)
+	s.fenced = now.UnixMilli()
 	return nil
 }
 
