@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/crosssession/crosssession"
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
+	"golang.org/x/net/http/httpguts"
 )
 
 func TestDevWithoutKeyLogsOnce(t *testing.T) {
@@ -196,4 +199,65 @@ func TestBypassSubtreeDoesNotExemptRoutesOutsideIt(t *testing.T) {
 	if w.Code != 403 || ran != "" {
 		t.Errorf("cross-site POST /saml/..%%2Faccount/delete: status %d, /account/delete ran as %q; want 403 and no run", w.Code, ran)
 	}
+}
+
+// FuzzRequest sends arbitrary requests (method, path, Origin, cookies,
+// forwarding and handoff headers) through a Prod policy with a Group and a
+// Bearer engine-level policy, and checks the promises that hold for any
+// input: no panic and no 5xx; Access-Control-Allow-Origin only ever names
+// an allowed origin, byte for byte the one sent, and credentials only come
+// with it; a cross-site unsafe request from an origin that is not allowed
+// never runs a handler.
+func FuzzRequest(f *testing.F) {
+	f.Add("POST", "/users/session", "https://evil.test", "__Host-session=abc; x=1", "cross-site", "proto=https", "code")
+	f.Add("OPTIONS", "/users/session/x", front, "", "", "", "")
+	f.Add("GET", "/api/notes", front, "__Host-session=; __Host-session=zz", "same-site", "", "")
+	f.Add("DELETE", "/users/session", "null", "", "cross-site", `for=1;proto="https`, "")
+	f.Fuzz(func(t *testing.T, method, path, origin, cookie, site, fwd, handoff string) {
+		if !httpguts.ValidHeaderFieldName(method) || !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " ?#\x00") {
+			return
+		}
+		var ran atomic.Int64
+		r := gin.New()
+		cfg := crosssession.Bearer(front)
+		cfg.Logger = slog.New(slog.DiscardHandler)
+		r.Use(crosssession.New(cfg))
+		g := crosssession.Group(r, "/users/session", prodCfg(front, "https://*.example.org"))
+		for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "PROPFIND"} {
+			g.Handle(m, "/*rest", func(c *gin.Context) {
+				ran.Add(1)
+				sessions.Default(c).Set("u", c.Request.Method)
+				c.Status(200)
+			})
+		}
+		r.Any("/api/*rest", func(c *gin.Context) { ran.Add(1); c.Status(200) })
+		rq, err := http.NewRequest(method, "https://api.example.com"+path, nil)
+		if err != nil {
+			return
+		}
+		for k, v := range map[string]string{"Origin": origin, "Cookie": cookie, "Sec-Fetch-Site": site,
+			"Forwarded": fwd, "X-Crosssession-Handoff": handoff} {
+			if v != "" && httpguts.ValidHeaderFieldValue(v) {
+				rq.Header.Set(k, v)
+			}
+		}
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, rq)
+		if w.Code >= 500 {
+			t.Fatalf("%s %s from %q: %d %s", method, path, origin, w.Code, w.Body)
+		}
+		allowed := origin == front || strings.HasPrefix(origin, "https://") && strings.HasSuffix(origin, ".example.org") &&
+			strings.HasPrefix(path, "/users/session")
+		acao := w.Header().Values("Access-Control-Allow-Origin")
+		if len(acao) > 1 || len(acao) == 1 && (acao[0] != origin || !allowed) {
+			t.Fatalf("%s %s from %q: Access-Control-Allow-Origin %q", method, path, origin, acao)
+		}
+		if w.Header().Get("Access-Control-Allow-Credentials") != "" && len(acao) == 0 {
+			t.Fatalf("credentials without an allowed origin: %v", w.Header())
+		}
+		unsafe := method != "GET" && method != "HEAD" && method != "OPTIONS"
+		if unsafe && site == "cross-site" && !allowed && strings.HasPrefix(path, "/users/session") && ran.Load() != 0 {
+			t.Fatalf("a cross-site %s from %q ran the session handler (%d)", method, origin, w.Code)
+		}
+	})
 }
