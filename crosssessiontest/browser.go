@@ -22,12 +22,16 @@ type Browser struct {
 	// requests fail with a network error.
 	Client *http.Client
 
-	profile  Profile
-	mu       sync.Mutex
-	handlers map[string]http.Handler
-	fronts   map[string]bool // origins opened with Open
-	jar      []*StoredCookie
-	offset   time.Duration
+	profile    Profile
+	mu         sync.Mutex
+	handlers   map[string]http.Handler
+	fronts     map[string]bool // origins opened with Open
+	jar        []*StoredCookie
+	preflights []preflightEntry // the CORS-preflight cache
+	// preflightsSent counts the successful preflights per cache key,
+	// origin and URL (Firefox's reuse of its cache, fetch.go).
+	preflightsSent map[string]int
+	offset         time.Duration
 }
 
 // New returns a browser of the given profile, with an empty jar and no

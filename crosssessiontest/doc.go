@@ -65,6 +65,11 @@
 //	  "*" in Allow-Headers never covers Authorization                       F       BR 41
 //	  CORS check: one ACAO byte-equal to the Origin ("*" only without       all     BR 39
 //	    credentials); ACAC exactly "true" with credentials; on every hop
+//	  preflight cache: a successful preflight's methods and header names,   all     BR 45
+//	    per top-level site, Origin, URL and credentials, for its Max-Age
+//	    (5 s without), capped at 7200 s (C C3), 86400 s (F), 600 s (W)
+//	  preflight cache reused only from the third preflighted request to     F       e2e
+//	    a URL whose host is not localhost
 //	  Set-Cookie stored before the CORS check; never from a preflight       all     BR 13
 //	  Sec-Fetch-Site/-Mode/-Dest only to https and loopback http            all     BR 63, 64
 //	  https page to plain http (not loopback): blocked (mixed content)      all     BR 49
@@ -106,8 +111,7 @@
 // jar does not hold is not reported when refused (crosssession's Logout
 // expires both variants of its cookie).
 //
-// Not modelled: the preflight cache (every preflighted request sends its
-// preflight), Local Network Access prompts, cookie count limits and
+// Not modelled: Local Network Access prompts, cookie count limits and
 // eviction, Referer, fetch modes other than "cors" and redirect modes
 // other than "follow", the Storage Access API, ITP's 7-day caps, "leave
 // secure cookies alone", document.cookie, and browser URL parsing (write

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	cst "github.com/crosssession/crosssession/crosssessiontest"
 )
@@ -391,5 +392,76 @@ func TestClient(t *testing.T) {
 	page := b.Open(srv.URL)
 	if res := page.Fetch("/r", cst.Init{}); res.Err != nil || res.Body != "a=x" || res.URL != srv.URL+"/seen" {
 		t.Errorf("via the client: %v, the redirect's target got %q", res.Err, res.Body)
+	}
+}
+
+// TestPreflightCache: a successful preflight spares later requests theirs
+// for its Max-Age (5 s without one, capped per engine), for the methods
+// and headers it allowed, per Origin, URL and credentials mode; Firefox
+// reuses it only from the third preflighted request to a URL not on
+// localhost (as measured in the e2e suite).
+func TestPreflightCache(t *testing.T) {
+	json := map[string]string{"Content-Type": "application/json"}
+	post := cst.Init{Method: "POST", Credentials: cst.Include, Headers: json, Body: "{}"}
+	del := cst.Init{Method: "DELETE", Credentials: cst.Include}
+	preflights := func(s *corsServer) int {
+		n := 0
+		for _, r := range s.got {
+			if r.Method == http.MethodOptions {
+				n++
+			}
+		}
+		return n
+	}
+	allow := func(maxAge string) *corsServer {
+		pf := map[string][]string{"Access-Control-Allow-Methods": {"GET, POST, DELETE"},
+			"Access-Control-Allow-Headers": {"Content-Type"}}
+		if maxAge != "" {
+			pf["Access-Control-Max-Age"] = []string{maxAge}
+		}
+		return &corsServer{headers: credentialed(), preflight: pf}
+	}
+	for _, c := range []struct {
+		name    string
+		profile cst.Profile
+		base    string // the API's origin
+		maxAge  string
+		steps   []cst.Init
+		wait    time.Duration // between the steps
+		want    int           // preflights sent
+	}{
+		{"cached", cst.Chromium, api, "7200", []cst.Init{post, post, del, del}, 0, 1},
+		{"another method allowed too", cst.WebKit, api, "600", []cst.Init{del, post}, 0, 1},
+		{"default 5 s", cst.Chromium, api, "", []cst.Init{post, post}, 6 * time.Second, 2},
+		{"capped at 600 s in WebKit", cst.WebKit, api, "7200", []cst.Init{post, post}, 601 * time.Second, 2},
+		{"kept 7200 s in Chromium", cst.Chromium, api, "86400", []cst.Init{post, post}, 7199 * time.Second, 1},
+		{"negative: not cached", cst.Firefox, "http://localhost:3001", "-1", []cst.Init{post, post}, 0, 2},
+		{"a credentialed entry serves an uncredentialed request", cst.Chromium, api, "60",
+			[]cst.Init{post, {Method: "POST", Headers: json, Body: "{}"}}, 0, 1},
+		{"Firefox, localhost", cst.Firefox, "http://localhost:3001", "7200", []cst.Init{post, post, del}, 0, 1},
+		{"Firefox, another host", cst.Firefox, api, "7200", []cst.Init{post, del, post, del}, 0, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := allow(c.maxAge)
+			b := cst.New(c.profile)
+			u, _ := url.Parse(c.base)
+			b.Serve(u.Host, s)
+			spa := b.Open(app + "/")
+			for i, init := range c.steps {
+				if i > 0 {
+					b.Advance(c.wait)
+				}
+				if r := spa.Fetch(c.base+"/users/session", init); r.Err != nil {
+					t.Fatalf("step %d: %v", i, r.Err)
+				}
+			}
+			if n := preflights(s); n != c.want {
+				t.Errorf("%d preflights, want %d", n, c.want)
+			}
+			// Another URL, another entry.
+			if spa.Fetch(c.base+"/other", del); preflights(s) != c.want+1 {
+				t.Errorf("another URL should be preflighted")
+			}
+		})
 	}
 }

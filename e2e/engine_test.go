@@ -146,7 +146,7 @@ func waitLocation(p page, want string, d time.Duration) (string, error) {
 		loc, err := evalAs[struct {
 			Href  string `json:"href"`
 			Ready string `json:"ready"`
-		}](p, `({href: location.href, ready: document.readyState})`)
+		}](p, jsLocationReady)
 		if err == nil {
 			last = loc.Href
 			if strings.HasPrefix(loc.Href, want) && loc.Ready == "complete" {

@@ -39,6 +39,7 @@ func TestEngines(t *testing.T) {
 			for _, s := range sections {
 				fmt.Printf("  %s\n", s.summary())
 			}
+			fmt.Println(clientSummary(e.name, sections))
 			if !complete {
 				t.Logf("not writing TABLE-%s.md: only part of the scenarios ran", e.name)
 				return
@@ -75,6 +76,7 @@ func runProfile(t *testing.T, startProfile func() (engine, error)) *section {
 		for _, sc := range scenarios() {
 			t.Run(sc.name, func(t *testing.T) {
 				rec := runCell(t, b, sc)
+				rec.client = clientAgreement(t, sc, rec)
 				sec.mu.Lock()
 				sec.cells = append(sec.cells, rec)
 				sec.mu.Unlock()
@@ -93,8 +95,9 @@ type cellRecord struct {
 	steps                   []stepRecord
 	setup                   []logLine // the library's startup log
 	jar, engineSaid         string
-	control                 string // attack cells: what the allowed front end's own transfer got
-	noLibrary               bool   // the third-party-cookie control: no crosssession
+	control                 string     // attack cells: what the allowed front end's own transfer got
+	noLibrary               bool       // the third-party-cookie control: no crosssession
+	client                  *agreement // the test client's cell and how it compares (agree_test.go)
 	sanitize                func(string) string
 }
 
@@ -116,19 +119,7 @@ func runCell(t *testing.T, b engine, sc scenario) cellRecord {
 	sc.run(c)
 	closePage()
 
-	rec := cellRecord{scenario: sc.name, about: sc.about, engine: b.ID(), observed: c.outcome, steps: c.steps,
-		jar: c.jar, control: c.control, sanitize: c.sanitize}
-	rec.noLibrary = len(c.apis) > 0 && !slices.ContainsFunc(c.apis, func(a *scenarioAPI) bool { return !a.control })
-	rec.engineSaid = strings.Join(slices.DeleteFunc(c.said, func(s string) bool { return s == "" }), " · ")
-	for _, a := range c.apis {
-		_, logs := a.rec.snapshot()
-		for _, l := range logs {
-			if l.Step == "setup" {
-				rec.setup = append(rec.setup, l)
-			}
-		}
-	}
-	rec.expected, rec.hasExpectation = expect[sc.name][b.ID()]
+	rec := newCellRecord(sc, b.ID(), c)
 	t.Logf("cell %s × %s: observed %q\n%s", sc.name, b.ID(), rec.observed, rec.detail())
 	switch {
 	case !rec.hasExpectation:
@@ -140,6 +131,25 @@ func runCell(t *testing.T, b engine, sc scenario) cellRecord {
 		t.Errorf("cell %s × %s: the library's cookie diagnostics disagree with the engine:\n  %s\n evidence:\n  %s",
 			sc.name, b.ID(), rec.sanitize(strings.Join(d.problems, "\n  ")), rec.sanitize(strings.Join(d.evidence, "\n  ")))
 	}
+	return rec
+}
+
+// newCellRecord is the record of a cell that has run, by the engine and
+// profile id.
+func newCellRecord(sc scenario, id string, c *cell) cellRecord {
+	rec := cellRecord{scenario: sc.name, about: sc.about, engine: id, observed: c.outcome, steps: c.steps,
+		jar: c.jar, control: c.control, sanitize: c.sanitize}
+	rec.noLibrary = len(c.apis) > 0 && !slices.ContainsFunc(c.apis, func(a *scenarioAPI) bool { return !a.control })
+	rec.engineSaid = strings.Join(slices.DeleteFunc(c.said, func(s string) bool { return s == "" }), " · ")
+	for _, a := range c.apis {
+		_, logs := a.rec.snapshot()
+		for _, l := range logs {
+			if l.Step == "setup" {
+				rec.setup = append(rec.setup, l)
+			}
+		}
+	}
+	rec.expected, rec.hasExpectation = expect[sc.name][id]
 	return rec
 }
 
@@ -459,8 +469,9 @@ func (s *section) counts() (cells, works, known, unexpected, agree, disagree int
 
 func (s *section) summary() string {
 	cells, works, known, unexpected, agree, disagree := s.counts()
-	return fmt.Sprintf("%s: %d cells, %d works, %d known-fail, %d unexpected; diagnostics %d agree, %d disagree",
-		s.id, cells, works, known, unexpected, agree, disagree)
+	clientAgree, clientCells := s.clientCounts()
+	return fmt.Sprintf("%s: %d cells, %d works, %d known-fail, %d unexpected; diagnostics %d agree, %d disagree; test client agrees: %d/%d",
+		s.id, cells, works, known, unexpected, agree, disagree, clientAgree, clientCells)
 }
 
 var firefoxConsole = regexp.MustCompile(`\[JavaScript (?:Warning|Error): "(.*?)" \{file: "[^"]*" line: \d+\}\]`)
@@ -493,7 +504,9 @@ func renderTable(engineName string, sections []*section) string {
 		"round-tripped, or on the anonymous visit or after logout) or a silent failure (the engine refused to store or\n" +
 		"send the cookie where the flow needed it, and no reason); *refused* says whether the engine refused it (the\n" +
 		"API's record: set and not sent back where needed, or expired and still sent). The suite fails on any\n" +
-		"disagreement.\n")
+		"disagreement. *test client* = the same cell played in crosssessiontest's client of the same profile against\n" +
+		"the same servers, compared step by step with what the engine did (`agree_test.go`): `agrees`, or each\n" +
+		"disagreement; the suite fails on any.\n")
 	// The outcomes at a glance: one row per scenario, one column per
 	// profile.
 	b.WriteString("\n## Outcomes\n\n")
@@ -526,8 +539,8 @@ func renderTable(engineName string, sections []*section) string {
 	}
 	for _, s := range sections {
 		fmt.Fprintf(&b, "\n## %s: %s\n\n%s, %s\n\n**%s**\n\n", s.id, s.version, s.id, s.describe, s.summary())
-		b.WriteString("| cell | deployment | expected | observed | steps (page saw) | API saw | library said | engine said | jar | diagnostics |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("| cell | deployment | expected | observed | steps (page saw) | API saw | library said | engine said | jar | diagnostics | test client |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, c := range s.cells {
 			exp := "?"
 			if c.hasExpectation {
@@ -556,11 +569,11 @@ func renderTable(engineName string, sections []*section) string {
 			for _, w := range startupWarnings(c) {
 				lib = append(lib, "startup warning: "+c.sanitize(w))
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				c.scenario, mdCell(c.about), mdCell(exp), mdCell(obs),
 				mdCell(strings.Join(steps, "\n")), mdCell(strings.Join(api, "\n")),
 				mdCell(orDash(strings.Join(lib, "\n"))), mdCell(orDash(c.sanitize(cleanSaid(c.engineSaid)))),
-				mdCell(orDash(c.jar)), mdCell(c.sanitize(diagnosisCell(diagnose(c)))))
+				mdCell(orDash(c.jar)), mdCell(c.sanitize(diagnosisCell(diagnose(c)))), mdCell(clientCell(c)))
 		}
 	}
 	b.WriteString("\n## Diagnostics against the engine\n\n" +
@@ -586,6 +599,7 @@ func renderTable(engineName string, sections []*section) string {
 	if none {
 		b.WriteString("None: in every cell the library gave a cookie reason exactly where the engine refused the cookie.\n")
 	}
+	b.WriteString(renderClientSection(sections))
 	return b.String()
 }
 

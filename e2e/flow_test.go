@@ -102,13 +102,7 @@ func (r pageResult) String() string {
 
 // fetchIn runs fetch(url, opts) in the page.
 func fetchIn(p page, url string, opts map[string]any) pageResult {
-	o, _ := json.Marshal(opts)
-	r, err := evalAs[pageResult](p, `(async () => {
-  try {
-    const r = await fetch(`+jsString(url)+`, `+string(o)+`);
-    return {status: r.status, body: await r.text()};
-  } catch (e) { return {status: 0, error: String(e)}; }
-})()`)
+	r, err := evalAs[pageResult](p, fetchScript(url, opts))
 	if err != nil {
 		return pageResult{Error: "driver: " + err.Error()}
 	}
@@ -195,27 +189,14 @@ func sessionFlow(c *cell, fe *frontEnd, spa string, api *scenarioAPI, style stri
 			}
 			return r.String()
 		case loginForm, loginFormFirstParty:
-			fields := `['user', 'alice'], ['return', ` + jsString(spa) + `]`
+			fields := [][2]string{{"user", "alice"}, {"return", spa}}
 			if style == loginFormFirstParty {
-				fields += `, ['first_party', '1']`
+				fields = append(fields, [2]string{"first_party", "1"})
 			}
-			trigger := `(() => {
-  const f = document.createElement('form');
-  f.method = 'POST';
-  f.action = ` + jsString(who) + `;
-  for (const [k, v] of [` + fields + `]) {
-    const i = document.createElement('input');
-    i.name = k; i.value = v; f.appendChild(i);
-  }
-  document.body.appendChild(f);
-  setTimeout(() => f.submit(), 0);
-  return 'submitting';
-})()`
-			return c.navigateLogin(spa, trigger)
+			return c.navigateLogin(spa, formScript(who, fields))
 		case loginOAuth:
 			start := api.origin + "/users/session/oauth/start?return=" + url.QueryEscape(spa)
-			trigger := `(() => { setTimeout(() => { location.href = ` + jsString(start) + `; }, 0); return 'navigating'; })()`
-			return c.navigateLogin(spa, trigger)
+			return c.navigateLogin(spa, navigateScript(start))
 		}
 		panic("unknown login style " + style)
 	})
@@ -270,13 +251,13 @@ func (c *cell) navigateLogin(spa, trigger string) string {
 	if err != nil {
 		c.fail("login-failed")
 		// Show where the browser ended up, e.g. an API error page.
-		body, _ := evalAs[string](c.p, `document.body ? document.body.innerText.slice(0, 200) : ''`)
+		body, _ := evalAs[string](c.p, jsBodyText)
 		return fmt.Sprintf("never came back (%v); page shows %q", err, body)
 	}
 	state := ""
 	deadline := time.Now().Add(navTimeout)
 	for time.Now().Before(deadline) {
-		state, _ = evalAs[string](c.p, `String(window.handoff)`)
+		state, _ = evalAs[string](c.p, jsHandoffState)
 		if state != "running" && state != "undefined" {
 			break
 		}
@@ -286,7 +267,7 @@ func (c *cell) navigateLogin(spa, trigger string) string {
 		c.fail("login-failed")
 		return "back at /after-login, but the page's Handoff redeem did not finish: " + state
 	}
-	if now, _ := evalAs[string](c.p, `location.href`); strings.Contains(now, "#") {
+	if now, _ := evalAs[string](c.p, jsLocation); strings.Contains(now, "#") {
 		c.fail("login-failed")
 		return "back at " + c.sanitize(now) + ": the fragment stayed"
 	}
@@ -357,17 +338,7 @@ func attackFlow(c *cell, spa string, api *scenarioAPI, attacker string) {
 			"headers": map[string]string{"Content-Type": "application/json"}, "body": `{"to":"attacker","amount":1000}`}).String()
 	})
 	c.step("attack-form", func() string {
-		trigger := `(() => {
-  const f = document.createElement('form');
-  f.method = 'POST';
-  f.action = ` + jsString(target) + `;
-  const i = document.createElement('input');
-  i.name = 'to'; i.value = 'attacker'; f.appendChild(i);
-  document.body.appendChild(f);
-  setTimeout(() => f.submit(), 0);
-  return 'submitting';
-})()`
-		if _, err := c.p.Eval(trigger); err != nil {
+		if _, err := c.p.Eval(formScript(target, [][2]string{{"to", "attacker"}})); err != nil {
 			return "could not submit: " + err.Error()
 		}
 		// The server's record is the evidence: wait for the POST to arrive.
