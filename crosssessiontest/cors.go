@@ -131,38 +131,56 @@ func safelistedHeader(name, value string) bool {
 	if len(value) > 128 {
 		return false
 	}
-	unsafeByte := func(v string) bool {
-		for i := 0; i < len(v); i++ {
-			c := v[i]
-			if c < 0x20 && c != '\t' || c == 0x7f || strings.IndexByte("\"():<>?@[\\]{}", c) >= 0 {
-				return true
-			}
-		}
-		return false
-	}
 	switch strings.ToLower(name) {
 	case "accept":
-		return !unsafeByte(value)
+		return !hasUnsafeByte(value)
 	case "accept-language", "content-language":
-		for i := 0; i < len(value); i++ {
-			c := value[i]
-			if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || strings.IndexByte(" *,-.;=", c) >= 0) {
-				return false
-			}
-		}
-		return true
+		return languageValue(value)
 	case "content-type":
-		if unsafeByte(value) {
-			return false
-		}
-		mt, _, err := mime.ParseMediaType(value)
-		return err == nil && (mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" || mt == "text/plain")
+		return safelistedContentType(value)
 	case "range":
-		start, end, ok := strings.Cut(strings.TrimPrefix(value, "bytes="), "-")
-		return ok && strings.HasPrefix(value, "bytes=") && start != "" && strings.Trim(start, "0123456789") == "" &&
-			strings.Trim(end, "0123456789") == ""
+		return simpleRange(value)
 	}
 	return false
+}
+
+// hasUnsafeByte reports whether v has a "CORS-unsafe request-header byte".
+func hasUnsafeByte(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < 0x20 && c != '\t' || c == 0x7f || strings.IndexByte("\"():<>?@[\\]{}", c) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// languageValue reports whether v has only the bytes Fetch allows in a
+// safelisted Accept-Language or Content-Language.
+func languageValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || strings.IndexByte(" *,-.;=", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// safelistedContentType: one of the three types a form can send.
+func safelistedContentType(v string) bool {
+	if hasUnsafeByte(v) {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(v)
+	return err == nil && (mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" || mt == "text/plain")
+}
+
+// simpleRange is Fetch's "simple range header value": bytes=N- or bytes=N-M.
+func simpleRange(v string) bool {
+	start, end, ok := strings.Cut(strings.TrimPrefix(v, "bytes="), "-")
+	return ok && strings.HasPrefix(v, "bytes=") && start != "" && strings.Trim(start, "0123456789") == "" &&
+		strings.Trim(end, "0123456789") == ""
 }
 
 // unsafeHeaderNames returns the CORS-unsafe request-header names of h,
