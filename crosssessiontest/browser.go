@@ -91,43 +91,69 @@ func (b *Browser) Open(rawURL string) *Page {
 	return &Page{b: b, url: u}
 }
 
+// httpResponse is a response as received.
+type httpResponse struct {
+	status int
+	header http.Header
+	body   string
+}
+
 // roundTrip sends one request, without following redirects. A navigation
 // to an origin opened with Open, without a handler, gets an empty document.
-func (b *Browser) roundTrip(method string, u *url.URL, h http.Header, body string, navigation bool) (int, http.Header, string, error) {
-	target := *u
-	target.Fragment, target.RawFragment = "", ""
+func (b *Browser) roundTrip(method string, u *url.URL, h http.Header, body string, navigation bool) (httpResponse, error) {
+	handler, client := b.route(u, navigation)
+	switch {
+	case handler != nil:
+		return serveInProcess(handler, method, withoutFragment(u), h, body), nil
+	case client == nil:
+		return httpResponse{}, fmt.Errorf("crosssessiontest: no server for %s: call Browser.Serve(%q, handler) or set Browser.Client",
+			u.Host, hostOf(u))
+	}
+	return sendOverNetwork(client, method, withoutFragment(u), h, body)
+}
+
+// route returns the handler Serve registered for u's host and port, else
+// for its host, else the front end's empty document for a navigation to
+// an origin opened with Open; and the Client for the rest.
+func (b *Browser) route(u *url.URL, navigation bool) (http.Handler, *http.Client) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	handler := b.handlers[strings.ToLower(u.Host)]
 	if handler == nil {
 		handler = b.handlers[hostOf(u)]
 	}
-	client, front := b.Client, b.fronts[originOf(u)]
-	b.mu.Unlock()
-	if handler == nil && front && navigation {
-		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			io.WriteString(w, "<!doctype html><title>front end</title>\n")
-		})
+	if handler == nil && navigation && b.fronts[originOf(u)] {
+		handler = frontEnd
 	}
-	if handler != nil {
-		var rd io.Reader
-		if body != "" {
-			rd = strings.NewReader(body)
-		}
-		r := httptest.NewRequest(method, target.String(), rd)
-		r.Header = h.Clone()
-		rec := httptest.NewRecorder()
-		handler.ServeHTTP(rec, r)
-		res := rec.Result()
-		return res.StatusCode, res.Header, rec.Body.String(), nil
+	return handler, b.Client
+}
+
+// frontEnd is the document of a front end opened with Open.
+var frontEnd = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	io.WriteString(w, "<!doctype html><title>front end</title>\n")
+})
+
+// serveInProcess calls handler as a server would for a request to target.
+func serveInProcess(handler http.Handler, method, target string, h http.Header, body string) httpResponse {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
 	}
-	if client == nil {
-		return 0, nil, "", fmt.Errorf("crosssessiontest: no server for %s: call Browser.Serve(%q, handler) or set Browser.Client",
-			u.Host, hostOf(u))
-	}
-	req, err := http.NewRequest(method, target.String(), strings.NewReader(body))
+	r := httptest.NewRequest(method, target, rd)
+	r.Header = h.Clone()
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, r)
+	res := rec.Result()
+	return httpResponse{res.StatusCode, res.Header, rec.Body.String()}
+}
+
+// sendOverNetwork sends the request with client, without its Jar and
+// without following redirects.
+func sendOverNetwork(client *http.Client, method, target string, h http.Header, body string) (httpResponse, error) {
+	req, err := http.NewRequest(method, target, strings.NewReader(body))
 	if err != nil {
-		return 0, nil, "", err
+		return httpResponse{}, err
 	}
 	req.Header = h.Clone()
 	c := *client
@@ -135,11 +161,11 @@ func (b *Browser) roundTrip(method string, u *url.URL, h http.Header, body strin
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	res, err := c.Do(req)
 	if err != nil {
-		return 0, nil, "", err
+		return httpResponse{}, err
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header, string(data), err
+	return httpResponse{res.StatusCode, res.Header, string(data)}, err
 }
 
 // Page is a top-level document (a tab) of a Browser. Its location is the

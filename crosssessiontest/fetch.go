@@ -150,7 +150,8 @@ func (p *Page) Fetch(rawURL string, init Init) *Response {
 		if cookie != "" {
 			h.Set("Cookie", cookie)
 		}
-		status, rh, rbody, err := b.roundTrip(method, cur, h, body, false)
+		got, err := b.roundTrip(method, cur, h, body, false)
+		status, rh, rbody := got.status, got.header, got.body
 		res.Trace = append(res.Trace, Exchange{Method: method, URL: cur.String(), RequestHeader: h, Status: status, ResponseHeader: rh})
 		if err != nil {
 			return res.fail(typeError("Failed to fetch: " + err.Error()))
@@ -177,9 +178,7 @@ func (p *Page) Fetch(rawURL string, init Init) *Response {
 			res.Redirected = true
 			continue
 		}
-		final := *cur
-		final.Fragment, final.RawFragment = "", ""
-		res.URL, res.Status, res.Body, res.Type = final.String(), status, rbody, tainting
+		res.URL, res.Status, res.Body, res.Type = withoutFragment(cur), status, rbody, tainting
 		res.Header = exposed(rh, tainting, creds == Include)
 		return res
 	}

@@ -57,7 +57,8 @@ func (p *Page) navigate(rawURL string, form url.Values) *Response {
 		if cookie != "" {
 			h.Set("Cookie", cookie)
 		}
-		status, rh, rbody, err := b.roundTrip(method, cur, h, body, true)
+		got, err := b.roundTrip(method, cur, h, body, true)
+		status, rh, rbody := got.status, got.header, got.body
 		res.Trace = append(res.Trace, Exchange{Method: method, URL: cur.String(), RequestHeader: h, Status: status, ResponseHeader: rh})
 		if err != nil {
 			return res.fail(err)

@@ -31,7 +31,8 @@ func (p *Page) preflight(res *Response, page *url.URL, chain []*url.URL, method 
 		h.Set("Sec-Fetch-Mode", "cors")
 		h.Set("Sec-Fetch-Dest", "empty")
 	}
-	status, rh, _, err := b.roundTrip(http.MethodOptions, cur, h, "", false)
+	got, err := b.roundTrip(http.MethodOptions, cur, h, "", false)
+	status, rh := got.status, got.header
 	res.Trace = append(res.Trace, Exchange{Preflight: true, Method: http.MethodOptions, URL: cur.String(), RequestHeader: h,
 		Status: status, ResponseHeader: rh})
 	if err != nil {
@@ -126,7 +127,7 @@ func (b *Browser) cachePreflight(key, origin string, u *url.URL, method string, 
 		headers = names
 	}
 	now := b.now()
-	target := cacheURL(u)
+	target := withoutFragment(u)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.preflightsSent == nil {
@@ -158,7 +159,7 @@ func (b *Browser) cachePreflight(key, origin string, u *url.URL, method string, 
 // cache entry match (Fetch, "HTTP fetch" step 4.1).
 func (b *Browser) preflightCached(key, origin string, u *url.URL, method string, names []string, include bool) bool {
 	now := b.now()
-	target := cacheURL(u)
+	target := withoutFragment(u)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.profile == Firefox && hostOf(u) != "localhost" && b.preflightsSent[key+" "+origin+" "+target] < firefoxPreflightsBeforeCache {
@@ -194,9 +195,3 @@ func (b *Browser) preflightCached(key, origin string, u *url.URL, method string,
 // preflights to the URL; the client reuses it from the third preflighted
 // request on. BROWSER-RULES 45 has only the cap (86400 s).
 const firefoxPreflightsBeforeCache = 2
-
-func cacheURL(u *url.URL) string {
-	c := *u
-	c.Fragment, c.RawFragment = "", ""
-	return c.String()
-}

@@ -31,3 +31,10 @@ func nextHop(cur *url.URL, status int, location, method, body string, hdr http.H
 }
 
 const maxRedirects = 20
+
+// withoutFragment is u without its fragment: the request target.
+func withoutFragment(u *url.URL) string {
+	c := *u
+	c.Fragment, c.RawFragment = "", ""
+	return c.String()
+}
