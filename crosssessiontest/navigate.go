@@ -4,87 +4,109 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
 // navigate is a top-level navigation of the page: GET, or a form POST when
 // form is not nil.
 func (p *Page) navigate(rawURL string, form url.Values) *Response {
-	b := p.b
-	initiator := p.location()
 	res := &Response{Type: "navigation"}
-	u, err := initiator.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return res.fail(fmt.Errorf("crosssessiontest: cannot navigate to %q: not an http(s) URL", rawURL))
+	r, err := newNavigation(p.location(), rawURL, form)
+	if err != nil {
+		return res.fail(err)
 	}
-	method, body, hdr := "GET", "", http.Header{}
-	if form != nil {
-		method, body = "POST", form.Encode()
-		hdr.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	chain := []*url.URL{u}
-	tainted := false
 	for {
-		cur := chain[len(chain)-1]
-		if len(chain) > maxRedirects+1 {
-			return res.fail(fmt.Errorf("net::ERR_TOO_MANY_REDIRECTS at %s", cur))
-		}
-		h := hdr.Clone()
-		h.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
-		h.Set("User-Agent", b.profile.UserAgent())
-		h.Set("Upgrade-Insecure-Requests", "1")
-		if method != "GET" && method != "HEAD" {
-			o := originOf(initiator)
-			if tainted || initiator.Scheme == "https" && cur.Scheme != "https" {
-				o = "null"
-			}
-			h.Set("Origin", o)
-		}
-		if trustworthy(cur) {
-			h.Set("Sec-Fetch-Site", secFetchSite(initiator, chain))
-			h.Set("Sec-Fetch-Mode", "navigate")
-			h.Set("Sec-Fetch-Dest", "document")
-			h.Set("Sec-Fetch-User", "?1")
-		}
-		cross := false
-		for _, c := range chain {
-			cross = cross || !b.profile.sameSiteForCookies(c, initiator)
-		}
-		ctx := cookieContext{u: cur, method: method, navigation: true, crossSite: cross, topSite: b.profile.site(cur),
-			pageOrigin: originOf(initiator)}
-		cookie, refused := b.cookiesFor(ctx, true)
-		res.Refused = append(res.Refused, refused...)
-		if cookie != "" {
-			h.Set("Cookie", cookie)
-		}
-		got, err := b.roundTrip(method, cur, h, body, true)
-		status, rh, rbody := got.status, got.header, got.body
-		res.Trace = append(res.Trace, Exchange{Method: method, URL: cur.String(), RequestHeader: h, Status: status, ResponseHeader: rh})
+		got, err := p.b.navigationHop(res, r)
 		if err != nil {
 			return res.fail(err)
 		}
-		b.storeAll(res, rh, ctx, true)
-		if loc := rh.Get("Location"); isRedirect(status) && loc != "" {
-			next, m, bd, err := nextHop(cur, status, loc, method, body, hdr)
-			if err != nil {
-				return res.fail(err)
-			}
-			if originOf(next) != originOf(cur) && originOf(initiator) != originOf(cur) {
-				tainted = true
-			}
-			method, body = m, bd
-			chain = append(chain, next)
-			res.Redirected = true
-			continue
+		loc := got.header.Get("Location")
+		if !isRedirect(got.status) || loc == "" {
+			return p.arrive(res, r.url(), got)
 		}
-		res.Status, res.Body, res.URL = status, rbody, cur.String()
-		res.Header = rh.Clone()
-		res.Header.Del("Set-Cookie")
-		if status != http.StatusNoContent && status != http.StatusResetContent {
-			p.setLocation(cur) // 204 and 205 leave the page where it was
+		if _, err := r.follow(got.status, loc); err != nil {
+			return res.fail(err)
 		}
-		return res
+		res.Redirected = true
 	}
+}
+
+func newNavigation(initiator *url.URL, rawURL string, form url.Values) (*request, error) {
+	u, err := initiator.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("crosssessiontest: cannot navigate to %q: not an http(s) URL", rawURL)
+	}
+	r := newRequest(initiator, u, "GET", http.Header{}, "")
+	if form != nil {
+		r.method, r.body = "POST", form.Encode()
+		r.header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return &r, nil
+}
+
+// navigationHop sends one request of the navigation with the cookies of
+// a first-party request to its URL, and stores the cookies of the answer.
+func (b *Browser) navigationHop(res *Response, r *request) (httpResponse, error) {
+	if r.tooManyRedirects() {
+		return httpResponse{}, fmt.Errorf("net::ERR_TOO_MANY_REDIRECTS at %s", r.url())
+	}
+	h := r.navigationHeader(b.profile)
+	ctx := r.navigationContext(b.profile)
+	b.addCookies(res, h, ctx, true)
+	got, err := b.send(res, r, h, true)
+	if err != nil {
+		return httpResponse{}, err
+	}
+	b.storeAll(res, got.header, ctx, true)
+	return got, nil
+}
+
+// navigationHeader is the navigation's headers: Origin on a form POST only
+// (BROWSER-RULES 47), Fetch Metadata with user activation.
+func (r *request) navigationHeader(p Profile) http.Header {
+	h := r.header.Clone()
+	h.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	h.Set("User-Agent", p.UserAgent())
+	h.Set("Upgrade-Insecure-Requests", "1")
+	if r.method != "GET" && r.method != "HEAD" {
+		h.Set("Origin", r.navigationOrigin())
+	}
+	r.setFetchMetadata(h, "navigate", "document")
+	if trustworthy(r.url()) {
+		h.Set("Sec-Fetch-User", "?1")
+	}
+	return h
+}
+
+// navigationOrigin is "null" once tainted, or from an https page to a URL
+// that is not https.
+func (r *request) navigationOrigin() string {
+	if r.client.Scheme == "https" && r.url().Scheme != "https" {
+		return "null"
+	}
+	return r.serializedOrigin()
+}
+
+// navigationContext is the cookie context of a navigation: first-party,
+// the destination's site the top-level site; cross-site when a URL of its
+// chain is (BROWSER-RULES 14, 15).
+func (r *request) navigationContext(p Profile) cookieContext {
+	cross := slices.ContainsFunc(r.urls, func(u *url.URL) bool { return !p.sameSiteForCookies(u, r.client) })
+	return cookieContext{u: r.url(), method: r.method, navigation: true, crossSite: cross, topSite: p.site(r.url()),
+		pageOrigin: r.origin}
+}
+
+// arrive gives the page the final response and moves it to u; 204 and 205
+// leave it where it was.
+func (p *Page) arrive(res *Response, u *url.URL, got httpResponse) *Response {
+	res.Status, res.Body, res.URL = got.status, got.body, u.String()
+	res.Header = got.header.Clone()
+	res.Header.Del("Set-Cookie")
+	if got.status != http.StatusNoContent && got.status != http.StatusResetContent {
+		p.setLocation(u)
+	}
+	return res
 }
 
 // Navigate is a top-level GET navigation of the page to rawURL (resolved

@@ -10,76 +10,141 @@ import (
 	"time"
 )
 
+// preflightQuery is what a preflight asks, and what the CORS-preflight
+// cache is looked up by: may origin send method with the header names to
+// url, with or without credentials, under the top-level site key.
+type preflightQuery struct {
+	key, origin string
+	url         *url.URL
+	target      string // url without its fragment: the cache's URL
+	method      string
+	names       []string // the CORS-unsafe request-header names (unsafeHeaderNames)
+	include     bool     // credentials: 'include'
+}
+
+func (q preflightQuery) fail(kind, detail string) *CORSError {
+	return corsError(kind, detail, true, q.url, q.origin)
+}
+
+// safelistedMethod: GET, HEAD and POST need no preflight (BROWSER-RULES
+// 43).
+func safelistedMethod(m string) bool { return m == "GET" || m == "HEAD" || m == "POST" }
+
+// needsPreflight: a CORS request whose method or headers are not
+// safelisted, unless the preflight cache covers it (BROWSER-RULES 43, 45).
+func (b *Browser) needsPreflight(r *fetchRequest, q preflightQuery) bool {
+	return r.tainting == "cors" && (!safelistedMethod(q.method) || len(q.names) > 0) && !b.preflightCached(q)
+}
+
 // preflight sends the CORS preflight for the request and checks its
 // answer (Fetch, "CORS-preflight fetch"; BROWSER-RULES 40-42). It never
 // carries cookies, and cookies it sets are not stored.
-func (p *Page) preflight(res *Response, page *url.URL, chain []*url.URL, method string, hdr http.Header, origin string,
-	include bool) *CORSError {
-	b := p.b
-	cur := chain[len(chain)-1]
+func (p *Page) preflight(res *Response, r *fetchRequest, q preflightQuery) *CORSError {
+	got, err := p.b.sendPreflight(res, r, q)
+	if err != nil {
+		return q.fail("PreflightMissingAllowOriginHeader", "the preflight got no response: "+err.Error())
+	}
+	refusePreflightCookies(res, got.header, q.url)
+	if e := checkPreflightResponse(got, q); e != nil {
+		return e
+	}
+	methods, headers, e := allowLists(got.header, q)
+	if e != nil {
+		return e
+	}
+	if e := q.methodAllowed(methods); e != nil {
+		return e
+	}
+	if e := p.b.profile.headersAllowed(q, headers); e != nil {
+		return e
+	}
+	p.b.cachePreflight(q, methods, headers, got.header.Get("Access-Control-Max-Age"))
+	return nil
+}
+
+// sendPreflight sends the OPTIONS request, without cookies, and records
+// it in res.Trace.
+func (b *Browser) sendPreflight(res *Response, r *fetchRequest, q preflightQuery) (httpResponse, error) {
 	h := http.Header{}
 	h.Set("Accept", "*/*")
-	h.Set("Origin", origin)
-	h.Set("Access-Control-Request-Method", method)
-	names := unsafeHeaderNames(hdr)
-	if len(names) > 0 {
-		h.Set("Access-Control-Request-Headers", strings.Join(names, ","))
+	h.Set("Origin", q.origin)
+	h.Set("Access-Control-Request-Method", q.method)
+	if len(q.names) > 0 {
+		h.Set("Access-Control-Request-Headers", strings.Join(q.names, ","))
 	}
 	h.Set("User-Agent", b.profile.UserAgent())
-	if trustworthy(cur) {
-		h.Set("Sec-Fetch-Site", secFetchSite(page, chain))
-		h.Set("Sec-Fetch-Mode", "cors")
-		h.Set("Sec-Fetch-Dest", "empty")
-	}
-	got, err := b.roundTrip(http.MethodOptions, cur, h, "", false)
-	status, rh := got.status, got.header
-	res.Trace = append(res.Trace, Exchange{Preflight: true, Method: http.MethodOptions, URL: cur.String(), RequestHeader: h,
-		Status: status, ResponseHeader: rh})
-	if err != nil {
-		return corsError("PreflightMissingAllowOriginHeader", "the preflight got no response: "+err.Error(), true, cur, origin)
-	}
-	for _, line := range rh.Values("Set-Cookie") {
+	r.setFetchMetadata(h, "cors", "empty")
+	got, err := b.roundTrip(http.MethodOptions, q.url, h, "", false)
+	res.Trace = append(res.Trace, Exchange{Preflight: true, Method: http.MethodOptions, URL: q.url.String(), RequestHeader: h,
+		Status: got.status, ResponseHeader: got.header})
+	return got, err
+}
+
+// refusePreflightCookies reports the preflight's Set-Cookie headers as
+// refused: a preflight never sets cookies (BROWSER-RULES 13).
+func refusePreflightCookies(res *Response, h http.Header, u *url.URL) {
+	for _, line := range h.Values("Set-Cookie") {
 		sc, _ := parseSetCookie(line)
-		res.Refused = append(res.Refused, CookieRefusal{Name: sc.name, Stage: StageSet, URL: cur.String(),
+		res.Refused = append(res.Refused, CookieRefusal{Name: sc.name, Stage: StageSet, URL: u.String(),
 			Reason: ReasonPreflight, Reasons: []string{ReasonPreflight},
 			Detail: "a preflight response never sets cookies"})
 	}
-	if e := corsCheck(rh, origin, include, true, cur); e != nil {
+}
+
+// checkPreflightResponse: the CORS check with the request's credentials
+// mode, no redirect, an ok status (BROWSER-RULES 40).
+func checkPreflightResponse(got httpResponse, q preflightQuery) *CORSError {
+	if e := corsCheck(got.header, q.origin, q.include, true, q.url); e != nil {
 		return e
 	}
-	if isRedirect(status) {
-		return corsError("PreflightDisallowedRedirect", "Redirect is not allowed for a preflight request.", true, cur, origin)
+	if isRedirect(got.status) {
+		return q.fail("PreflightDisallowedRedirect", "Redirect is not allowed for a preflight request.")
 	}
-	if status < 200 || status > 299 {
-		return corsError("PreflightInvalidStatus", "It does not have HTTP ok status.", true, cur, origin)
+	if got.status < 200 || got.status > 299 {
+		return q.fail("PreflightInvalidStatus", "It does not have HTTP ok status.")
 	}
-	methods, ok := parseList(rh, "Access-Control-Allow-Methods")
+	return nil
+}
+
+// allowLists parses Access-Control-Allow-Methods and
+// Access-Control-Allow-Headers.
+func allowLists(h http.Header, q preflightQuery) ([]string, []string, *CORSError) {
+	methods, ok := parseList(h, "Access-Control-Allow-Methods")
 	if !ok {
-		return corsError("InvalidAllowMethodsPreflightResponse", "Cannot parse Access-Control-Allow-Methods response header field in preflight response.", true, cur, origin)
+		return nil, nil, q.fail("InvalidAllowMethodsPreflightResponse",
+			"Cannot parse Access-Control-Allow-Methods response header field in preflight response.")
 	}
-	allowed, ok := parseList(rh, "Access-Control-Allow-Headers")
+	headers, ok := parseList(h, "Access-Control-Allow-Headers")
 	if !ok {
-		return corsError("InvalidAllowHeadersPreflightResponse", "Cannot parse Access-Control-Allow-Headers response header field in preflight response.", true, cur, origin)
+		return nil, nil, q.fail("InvalidAllowHeadersPreflightResponse",
+			"Cannot parse Access-Control-Allow-Headers response header field in preflight response.")
 	}
-	// Methods compare case-sensitively; "*" is a wildcard only without
-	// credentials (BROWSER-RULES 41, 42).
-	if !slices.Contains(methods, method) && method != "GET" && method != "HEAD" && method != "POST" &&
-		(include || !slices.Contains(methods, "*")) {
-		return corsError("MethodDisallowedByPreflightResponse",
-			fmt.Sprintf("Method %s is not allowed by Access-Control-Allow-Methods in preflight response.", method), true, cur, origin)
+	return methods, headers, nil
+}
+
+// methodAllowed: methods compare case-sensitively; "*" is a wildcard only
+// without credentials (BROWSER-RULES 41, 42).
+func (q preflightQuery) methodAllowed(methods []string) *CORSError {
+	if slices.Contains(methods, q.method) || safelistedMethod(q.method) || !q.include && slices.Contains(methods, "*") {
+		return nil
 	}
-	// Header names compare case-insensitively; "*" is a wildcard only
-	// without credentials and, in Firefox, never covers Authorization.
-	wildcard := !include && slices.Contains(allowed, "*")
-	for _, n := range names {
+	return q.fail("MethodDisallowedByPreflightResponse",
+		fmt.Sprintf("Method %s is not allowed by Access-Control-Allow-Methods in preflight response.", q.method))
+}
+
+// headersAllowed: header names compare case-insensitively; "*" is a
+// wildcard only without credentials and, in Firefox, never covers
+// Authorization (BROWSER-RULES 41).
+func (p Profile) headersAllowed(q preflightQuery, allowed []string) *CORSError {
+	wildcard := !q.include && slices.Contains(allowed, "*")
+	for _, n := range q.names {
 		listed := slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, n) })
-		covered := wildcard && !(n == "authorization" && b.profile == Firefox)
+		covered := wildcard && !(n == "authorization" && p == Firefox)
 		if !listed && !covered {
-			return corsError("HeaderDisallowedByPreflightResponse",
-				fmt.Sprintf("Request header field %s is not allowed by Access-Control-Allow-Headers in preflight response.", n), true, cur, origin)
+			return q.fail("HeaderDisallowedByPreflightResponse",
+				fmt.Sprintf("Request header field %s is not allowed by Access-Control-Allow-Headers in preflight response.", n))
 		}
 	}
-	b.cachePreflight(p.b.profile.site(page), origin, cur, method, names, methods, allowed, include, rh.Get("Access-Control-Max-Age"))
 	return nil
 }
 
@@ -111,76 +176,102 @@ func (p Profile) maxPreflightAge() time.Duration {
 // the request's own when the list is "*" (a wildcard without credentials
 // only), for Access-Control-Max-Age seconds (5 without it), capped per
 // engine; a negative value caches nothing.
-func (b *Browser) cachePreflight(key, origin string, u *url.URL, method string, names, methods, headers []string, include bool,
-	maxAge string) {
-	age := 5 * time.Second
-	if n, err := strconv.ParseInt(strings.TrimSpace(maxAge), 10, 64); err == nil {
-		if n < 0 {
-			return
-		}
-		age = min(time.Duration(n)*time.Second, b.profile.maxPreflightAge())
+func (b *Browser) cachePreflight(q preflightQuery, methods, headers []string, maxAge string) {
+	age, ok := b.profile.preflightAge(maxAge)
+	if !ok {
+		return
 	}
-	if !include && slices.Contains(methods, "*") || len(methods) == 0 {
-		methods = []string{method}
-	}
-	if !include && slices.Contains(headers, "*") {
-		headers = names
-	}
-	now := b.now()
-	target := withoutFragment(u)
+	methods, headers = q.cacheLists(methods, headers)
+	entry := preflightEntry{key: q.key, origin: q.origin, url: q.target, credentials: q.include, expires: b.now().Add(age)}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.preflightsSent == nil {
 		b.preflightsSent = map[string]int{}
 	}
-	b.preflightsSent[key+" "+origin+" "+target]++
-	add := func(e preflightEntry) {
-		e.key, e.origin, e.url, e.credentials, e.expires = key, origin, target, include, now.Add(age)
-		if i := slices.IndexFunc(b.preflights, func(o preflightEntry) bool {
-			return o.key == e.key && o.origin == e.origin && o.url == e.url && o.credentials == e.credentials &&
-				o.method == e.method && o.header == e.header
-		}); i >= 0 {
-			b.preflights[i] = e
-			return
-		}
-		b.preflights = append(b.preflights, e)
-	}
+	b.preflightsSent[q.sentKey()]++
 	for _, m := range methods {
-		add(preflightEntry{method: m})
+		entry.method, entry.header = m, ""
+		b.putPreflight(entry)
 	}
 	for _, h := range headers {
-		add(preflightEntry{header: strings.ToLower(h)})
+		entry.method, entry.header = "", strings.ToLower(h)
+		b.putPreflight(entry)
 	}
+}
+
+// preflightAge is Access-Control-Max-Age capped per engine, 5 s without
+// it; ok is false for a negative value.
+func (p Profile) preflightAge(maxAge string) (age time.Duration, ok bool) {
+	n, err := strconv.ParseInt(strings.TrimSpace(maxAge), 10, 64)
+	switch {
+	case err != nil:
+		return 5 * time.Second, true
+	case n < 0:
+		return 0, false
+	}
+	return min(time.Duration(n)*time.Second, p.maxPreflightAge()), true
+}
+
+// cacheLists resolves the wildcards: "*" without credentials (or no
+// methods at all) caches the request's own method or header names.
+func (q preflightQuery) cacheLists(methods, headers []string) ([]string, []string) {
+	if !q.include && slices.Contains(methods, "*") || len(methods) == 0 {
+		methods = []string{q.method}
+	}
+	if !q.include && slices.Contains(headers, "*") {
+		headers = q.names
+	}
+	return methods, headers
+}
+
+// sentKey keys the count of successful preflights (firefoxPreflightsBeforeCache).
+func (q preflightQuery) sentKey() string { return q.key + " " + q.origin + " " + q.target }
+
+// putPreflight adds e to the cache, in place of an entry for the same
+// request and method or header name. b.mu is held.
+func (b *Browser) putPreflight(e preflightEntry) {
+	i := slices.IndexFunc(b.preflights, func(o preflightEntry) bool {
+		return o.key == e.key && o.origin == e.origin && o.url == e.url && o.credentials == e.credentials &&
+			o.method == e.method && o.header == e.header
+	})
+	if i >= 0 {
+		b.preflights[i] = e
+		return
+	}
+	b.preflights = append(b.preflights, e)
 }
 
 // preflightCached reports whether the CORS-preflight cache spares the
 // request its preflight: its method is safelisted or has a method cache
 // entry match, and each of its CORS-unsafe header names a header-name
 // cache entry match (Fetch, "HTTP fetch" step 4.1).
-func (b *Browser) preflightCached(key, origin string, u *url.URL, method string, names []string, include bool) bool {
+func (b *Browser) preflightCached(q preflightQuery) bool {
 	now := b.now()
-	target := withoutFragment(u)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.profile == Firefox && hostOf(u) != "localhost" && b.preflightsSent[key+" "+origin+" "+target] < firefoxPreflightsBeforeCache {
+	if b.profile == Firefox && hostOf(q.url) != "localhost" && b.preflightsSent[q.sentKey()] < firefoxPreflightsBeforeCache {
 		return false
 	}
-	match := func(f func(preflightEntry) bool) bool {
-		return slices.ContainsFunc(b.preflights, func(e preflightEntry) bool {
-			return e.key == key && e.origin == origin && e.url == target && (e.credentials || !include) &&
-				e.expires.After(now) && f(e)
-		})
-	}
-	if method != "GET" && method != "HEAD" && method != "POST" &&
-		!match(func(e preflightEntry) bool { return e.method == method || e.method == "*" && !include }) {
+	if !safelistedMethod(q.method) && !b.cacheHas(q, now, func(e preflightEntry) bool {
+		return e.method == q.method || e.method == "*" && !q.include
+	}) {
 		return false
 	}
-	for _, n := range names {
-		if !match(func(e preflightEntry) bool { return e.header == n || e.header == "*" && !include }) {
+	for _, n := range q.names {
+		if !b.cacheHas(q, now, func(e preflightEntry) bool { return e.header == n || e.header == "*" && !q.include }) {
 			return false
 		}
 	}
 	return true
+}
+
+// cacheHas reports whether an unexpired entry for q's request matches f;
+// one made without credentials serves only requests without. b.mu is held.
+func (b *Browser) cacheHas(q preflightQuery, now time.Time, f func(preflightEntry) bool) bool {
+	return slices.ContainsFunc(b.preflights, func(e preflightEntry) bool {
+		return e.key == q.key && e.origin == q.origin && e.url == q.target && (e.credentials || !q.include) &&
+			e.expires.After(now) && f(e)
+	})
 }
 
 // firefoxPreflightsBeforeCache: Firefox 153, as measured, sends the
