@@ -122,6 +122,36 @@ type cookieContext struct {
 	pageOrigin string // for the messages
 }
 
+// crossSiteRequest names the request in a SameSite refusal.
+func (ctx cookieContext) crossSiteRequest() string {
+	return fmt.Sprintf("a cross-site request (%s -> %s)", ctx.pageOrigin, originOf(ctx.u))
+}
+
+// A refusal is a rule's verdict on a cookie: a sentence, and the reason
+// codes, the rule's own first.
+type refusal struct {
+	detail  string
+	reasons []string
+}
+
+func refuse(detail string, reasons ...string) *refusal { return &refusal{detail, reasons} }
+
+// firstRefusal applies the rules in order and returns the first refusal.
+func firstRefusal[T any](x T, rules []func(T) *refusal) *refusal {
+	for _, rule := range rules {
+		if r := rule(x); r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
+// report is the refusal as Response.Refused lists it.
+func (r *refusal) report(name, stage string, u *url.URL) CookieRefusal {
+	return CookieRefusal{Name: name, Stage: stage, URL: u.String(), Reason: r.reasons[0], Reasons: r.reasons,
+		Detail: r.detail}
+}
+
 func (p Profile) effectiveSameSite(s string) string {
 	if s == "" {
 		if p.chromium() {
