@@ -1,7 +1,7 @@
 package crosssessiontest
 
 import (
-	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -15,50 +15,134 @@ const laxAllowUnsafeAge = 2 * time.Minute
 // cookies that match its URL but are not sent, with the reason. include
 // false (no credentials) sends none and reports those it would have sent.
 func (b *Browser) cookiesFor(ctx cookieContext, include bool) (string, []CookieRefusal) {
-	p := b.profile
 	now := b.now()
-	host := hostOf(ctx.u)
-	b.mu.Lock()
-	b.jar = slices.DeleteFunc(b.jar, func(c *StoredCookie) bool { return !c.Expires.IsZero() && !c.Expires.After(now) })
 	var send []*StoredCookie
 	var refused []CookieRefusal
-	for _, c := range b.jar {
-		if !domainMatch(host, c) || !pathMatch(ctx.u.EscapedPath(), c.Path) {
+	for _, c := range b.matching(ctx.u, now) {
+		s := sending{p: b.profile, c: c, ctx: ctx, include: include, now: now}
+		if r := firstRefusal(s, sendRules); r != nil {
+			refused = append(refused, r.report(c.Name, StageSend, ctx.u))
 			continue
 		}
-		refuse := func(detail string, reasons ...string) {
-			refused = append(refused, CookieRefusal{Name: c.Name, Stage: StageSend, URL: ctx.u.String(), Reason: reasons[0],
-				Reasons: reasons, Detail: detail})
-		}
-		sameSite := p.effectiveSameSite(c.SameSite)
-		lax := ctx.navigation && (ctx.method == "GET" || ctx.method == "HEAD")
-		laxPost := p.chromium() && c.SameSite == "" && ctx.navigation && now.Sub(c.Created) <= laxAllowUnsafeAge
-		crossBlocked := ctx.crossSite && (sameSite == "Strict" || sameSite == "Lax" && !lax && !laxPost)
-		crossWhy := fmt.Sprintf("SameSite=%s on a cross-site request (%s -> %s)", sameSite, ctx.pageOrigin, originOf(ctx.u))
-		switch {
-		case c.Secure && !p.secureForCookies(ctx.u):
-			refuse("a Secure cookie is not sent over plain http", ReasonSecureOverHTTP)
-		case c.Partition != "" && c.Partition != ctx.topSite:
-			refuse("stored in the partition of "+c.Partition+"; this request reads the partition of "+ctx.topSite,
-				ReasonOtherPartition)
-		case c.Partition == "" && ctx.thirdParty && p == Chromium:
-			reasons := []string{ReasonThirdParty}
-			if crossBlocked {
-				reasons = append(reasons, ReasonSameSiteCrossSite)
-			}
-			refuse("third-party cookies are blocked and the cookie is not Partitioned (Chromium: UserPreferences)", reasons...)
-		case c.Partition == "" && ctx.thirdParty && p == Firefox:
-			refuse("stored first-party (unpartitioned); Firefox gives a third-party request only the cookies of the "+
-				"top-level site's partition, "+ctx.topSite, ReasonOtherPartition)
-		case crossBlocked:
-			refuse(crossWhy, ReasonSameSiteCrossSite)
-		case !include:
-			refuse("the request was made without credentials: 'include'", ReasonNoCookie)
-		default:
-			send = append(send, c)
+		send = append(send, c)
+	}
+	return cookieHeader(send), refused
+}
+
+// matching drops the expired cookies from the jar and returns those whose
+// domain and path match u.
+func (b *Browser) matching(u *url.URL, now time.Time) []*StoredCookie {
+	host := hostOf(u)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.jar = slices.DeleteFunc(b.jar, func(c *StoredCookie) bool { return !c.Expires.IsZero() && !c.Expires.After(now) })
+	var out []*StoredCookie
+	for _, c := range b.jar {
+		if domainMatch(host, c) && pathMatch(u.EscapedPath(), c.Path) {
+			out = append(out, c)
 		}
 	}
-	b.mu.Unlock()
+	return out
+}
+
+// sending is a stored cookie that matches the URL of ctx's request.
+type sending struct {
+	p       Profile
+	c       *StoredCookie
+	ctx     cookieContext
+	include bool // credentials included
+	now     time.Time
+}
+
+// sendRules are the checks a matching cookie goes through, in the order
+// the engines apply them; the first that fails names the reason.
+var sendRules = []func(sending) *refusal{
+	sending.secureOverHTTP,
+	sending.otherPartition,
+	sending.chromiumThirdParty,
+	sending.firefoxThirdParty,
+	sending.crossSite,
+	sending.noCredentials,
+}
+
+// secureOverHTTP: Secure only where it can be set (BROWSER-RULES 24-26).
+func (s sending) secureOverHTTP() *refusal {
+	if s.c.Secure && !s.p.secureForCookies(s.ctx.u) {
+		return refuse("a Secure cookie is not sent over plain http", ReasonSecureOverHTTP)
+	}
+	return nil
+}
+
+// otherPartition: a partitioned cookie only under its top-level site
+// (BROWSER-RULES 34).
+func (s sending) otherPartition() *refusal {
+	if s.c.Partition != "" && s.c.Partition != s.ctx.topSite {
+		return refuse("stored in the partition of "+s.c.Partition+"; this request reads the partition of "+s.ctx.topSite,
+			ReasonOtherPartition)
+	}
+	return nil
+}
+
+// chromiumThirdParty: no unpartitioned cookie on a third-party request
+// (BROWSER-RULES C; e2e).
+func (s sending) chromiumThirdParty() *refusal {
+	if s.c.Partition != "" || !s.ctx.thirdParty || s.p != Chromium {
+		return nil
+	}
+	reasons := []string{ReasonThirdParty}
+	if s.crossSiteBlocked() {
+		reasons = append(reasons, ReasonSameSiteCrossSite)
+	}
+	return refuse("third-party cookies are blocked and the cookie is not Partitioned (Chromium: UserPreferences)", reasons...)
+}
+
+// firefoxThirdParty: a third-party request reads only the top-level site's
+// partition (BROWSER-RULES 31; e2e).
+func (s sending) firefoxThirdParty() *refusal {
+	if s.c.Partition != "" || !s.ctx.thirdParty || s.p != Firefox {
+		return nil
+	}
+	return refuse("stored first-party (unpartitioned); Firefox gives a third-party request only the cookies of the "+
+		"top-level site's partition, "+s.ctx.topSite, ReasonOtherPartition)
+}
+
+// crossSite: Strict, or Lax (Chromium: also no SameSite), not sent on a
+// cross-site request that Lax does not allow (BROWSER-RULES 15).
+func (s sending) crossSite() *refusal {
+	if !s.crossSiteBlocked() {
+		return nil
+	}
+	return refuse("SameSite="+s.p.effectiveSameSite(s.c.SameSite)+" on "+s.ctx.crossSiteRequest(), ReasonSameSiteCrossSite)
+}
+
+func (s sending) crossSiteBlocked() bool {
+	sameSite := s.p.effectiveSameSite(s.c.SameSite)
+	return s.ctx.crossSite && (sameSite == "Strict" || sameSite == "Lax" && !s.laxAllows())
+}
+
+// laxAllows: a top-level GET navigation (BROWSER-RULES 15), or in Chromium
+// one that POSTs within two minutes of a cookie without SameSite being set
+// (BROWSER-RULES 19).
+func (s sending) laxAllows() bool {
+	if !s.ctx.navigation {
+		return false
+	}
+	return s.ctx.method == "GET" || s.ctx.method == "HEAD" ||
+		s.p.chromium() && s.c.SameSite == "" && s.now.Sub(s.c.Created) <= laxAllowUnsafeAge
+}
+
+// noCredentials: a request without credentials sends no cookie
+// (BROWSER-RULES 12).
+func (s sending) noCredentials() *refusal {
+	if s.include {
+		return nil
+	}
+	return refuse("the request was made without credentials: 'include'", ReasonNoCookie)
+}
+
+// cookieHeader is the Cookie header of the cookies, longer paths first,
+// then older (RFC 6265bis §5.8.3).
+func cookieHeader(send []*StoredCookie) string {
 	slices.SortStableFunc(send, func(a, b *StoredCookie) int {
 		if len(a.Path) != len(b.Path) {
 			return len(b.Path) - len(a.Path)
@@ -75,5 +159,5 @@ func (b *Browser) cookiesFor(ctx cookieContext, include bool) (string, []CookieR
 		}
 		hdr.WriteString(c.Value)
 	}
-	return hdr.String(), refused
+	return hdr.String()
 }

@@ -85,9 +85,8 @@ func (b *Browser) sendPreflight(res *Response, r *fetchRequest, q preflightQuery
 func refusePreflightCookies(res *Response, h http.Header, u *url.URL) {
 	for _, line := range h.Values("Set-Cookie") {
 		sc, _ := parseSetCookie(line)
-		res.Refused = append(res.Refused, CookieRefusal{Name: sc.name, Stage: StageSet, URL: u.String(),
-			Reason: ReasonPreflight, Reasons: []string{ReasonPreflight},
-			Detail: "a preflight response never sets cookies"})
+		r := refuse("a preflight response never sets cookies", ReasonPreflight)
+		res.Refused = append(res.Refused, r.report(sc.name, StageSet, u))
 	}
 }
 
