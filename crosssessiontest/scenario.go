@@ -80,50 +80,71 @@ func (s Scenario) Run(b *Browser) []Outcome {
 	pages := map[string]*Page{}
 	out := make([]Outcome, 0, len(s.Steps))
 	for _, st := range s.Steps {
-		name := st.Page
-		if name == "" {
-			name = "main"
-		}
-		o := Outcome{Step: st.Name}
-		n := 0
-		for _, v := range []string{st.Open, st.Fetch, st.Navigate, st.RedeemHandoff} {
-			if v != "" {
-				n++
-			}
-		}
-		page := pages[name]
-		switch {
-		case n != 1:
-			o.Error = fmt.Sprintf("step %q sets %d of Open, Fetch, Navigate, RedeemHandoff; want one", st.Name, n)
-		case st.Open != "":
-			page = b.Open(st.Open)
-			pages[name] = page
-		case page == nil:
-			o.Error = fmt.Sprintf("step %q uses page %q before it is opened", st.Name, name)
-		case st.Fetch != "":
-			o.Response = page.Fetch(st.Fetch, st.Init)
-		case st.Navigate != "" && st.Form != nil:
-			o.Response = page.SubmitForm(st.Navigate, st.Form)
-		case st.Navigate != "":
-			o.Response = page.Navigate(st.Navigate)
-		default:
-			o.Response = page.RedeemHandoff(st.RedeemHandoff)
-		}
-		if r := o.Response; r != nil {
-			o.Status, o.Body, o.Cookie, o.Refused = r.Status, r.Body, r.Sent(), r.Refused
-			switch {
-			case r.CORSError != nil:
-				o.Error = r.CORSError.Kind
-			case r.Err != nil:
-				o.Error = r.Err.Error()
-			}
-		}
-		if page != nil {
-			o.Location = page.URL()
-		}
-		out = append(out, o)
+		out = append(out, st.run(b, pages))
 	}
 	return out
+}
+
+// run plays the step in its page, which Open adds to pages.
+func (st Step) run(b *Browser, pages map[string]*Page) Outcome {
+	name := st.Page
+	if name == "" {
+		name = "main"
+	}
+	o := Outcome{Step: st.Name}
+	switch n := st.actions(); {
+	case n != 1:
+		o.Error = fmt.Sprintf("step %q sets %d of Open, Fetch, Navigate, RedeemHandoff; want one", st.Name, n)
+	case st.Open != "":
+		pages[name] = b.Open(st.Open)
+	case pages[name] == nil:
+		o.Error = fmt.Sprintf("step %q uses page %q before it is opened", st.Name, name)
+	default:
+		o.record(st.act(pages[name]))
+	}
+	if page := pages[name]; page != nil {
+		o.Location = page.URL()
+	}
+	return o
+}
+
+// actions counts the actions the step sets.
+func (st Step) actions() int {
+	n := 0
+	for _, v := range []string{st.Open, st.Fetch, st.Navigate, st.RedeemHandoff} {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// act runs the step's request in page.
+func (st Step) act(page *Page) *Response {
+	switch {
+	case st.Fetch != "":
+		return page.Fetch(st.Fetch, st.Init)
+	case st.Navigate != "" && st.Form != nil:
+		return page.SubmitForm(st.Navigate, st.Form)
+	case st.Navigate != "":
+		return page.Navigate(st.Navigate)
+	}
+	return page.RedeemHandoff(st.RedeemHandoff)
+}
+
+// record keeps what the page got: nothing when no request was made.
+func (o *Outcome) record(r *Response) {
+	o.Response = r
+	if r == nil {
+		return
+	}
+	o.Status, o.Body, o.Cookie, o.Refused = r.Status, r.Body, r.Sent(), r.Refused
+	switch {
+	case r.CORSError != nil:
+		o.Error = r.CORSError.Kind
+	case r.Err != nil:
+		o.Error = r.Err.Error()
+	}
 }
 
 // String is a one-line summary: "step: verdict (refused: ...)".
