@@ -248,14 +248,27 @@ func (b *Browser) preflightCached(q preflightQuery) bool {
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.profile == Firefox && hostOf(q.url) != "localhost" && b.preflightsSent[q.sentKey()] < firefoxPreflightsBeforeCache {
+	if b.firefoxWaits(q) || !safelistedMethod(q.method) && !b.methodCached(q, now) {
 		return false
 	}
-	if !safelistedMethod(q.method) && !b.cacheHas(q, now, func(e preflightEntry) bool {
-		return e.method == q.method || e.method == "*" && !q.include
-	}) {
-		return false
-	}
+	return b.headersCached(q, now)
+}
+
+// firefoxWaits: Firefox does not reuse the cache yet for a URL whose host
+// is not localhost (firefoxPreflightsBeforeCache). b.mu is held.
+func (b *Browser) firefoxWaits(q preflightQuery) bool {
+	return b.profile == Firefox && hostOf(q.url) != "localhost" && b.preflightsSent[q.sentKey()] < firefoxPreflightsBeforeCache
+}
+
+// methodCached: a method entry for q's method, or "*" without credentials.
+// b.mu is held.
+func (b *Browser) methodCached(q preflightQuery, now time.Time) bool {
+	return b.cacheHas(q, now, func(e preflightEntry) bool { return e.method == q.method || e.method == "*" && !q.include })
+}
+
+// headersCached: a header-name entry for each of q's names, or "*" without
+// credentials. b.mu is held.
+func (b *Browser) headersCached(q preflightQuery, now time.Time) bool {
 	for _, n := range q.names {
 		if !b.cacheHas(q, now, func(e preflightEntry) bool { return e.header == n || e.header == "*" && !q.include }) {
 			return false
