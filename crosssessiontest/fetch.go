@@ -39,16 +39,6 @@ type Init struct {
 	Credentials Credentials
 }
 
-// normalizeMethod uppercases only DELETE, GET, HEAD, OPTIONS, POST and PUT
-// (BROWSER-RULES 42).
-func normalizeMethod(m string) string {
-	switch u := strings.ToUpper(m); u {
-	case "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT":
-		return u
-	}
-	return m
-}
-
 // Fetch is fetch(rawURL, init) run by the page: rawURL is resolved
 // against the page's location; the request carries the page's Origin,
 // Sec-Fetch-* headers (to potentially trustworthy URLs only) and the
@@ -88,10 +78,9 @@ type fetchRequest struct {
 	tainting    string // "basic", then "cors" from the first URL of another origin on
 }
 
-// Request set-up: the checks of fetch's Request constructor, in its order.
-
-// newFetchRequest checks the URL, the method, a body on GET or HEAD and
-// the credentials mode, then drops the headers fetch forbids.
+// newFetchRequest sets the request up with the checks of fetch's Request
+// constructor, in its order: the URL, the method, a body on GET or HEAD,
+// the credentials mode; then it drops the headers fetch forbids.
 func newFetchRequest(page *url.URL, rawURL string, init Init) (*fetchRequest, error) {
 	u, err := fetchURL(page, rawURL)
 	if err != nil {
@@ -143,6 +132,16 @@ func fetchMethod(m string) (string, error) {
 	return normalizeMethod(m), nil
 }
 
+// normalizeMethod uppercases only DELETE, GET, HEAD, OPTIONS, POST and PUT
+// (BROWSER-RULES 42).
+func normalizeMethod(m string) string {
+	switch u := strings.ToUpper(m); u {
+	case "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT":
+		return u
+	}
+	return m
+}
+
 // credentialsMode is init's credentials mode, SameOrigin by default.
 func credentialsMode(c Credentials) (Credentials, error) {
 	switch c {
@@ -169,11 +168,10 @@ func requestHeaders(headers map[string]string, body string) http.Header {
 	return h
 }
 
-// One hop: Fetch's "HTTP fetch" for the request's current URL.
-
-// httpFetch checks the URL, sends the preflight when one is needed, then
-// the request with its cookies; stores the response's cookies (before the
-// CORS check, BROWSER-RULES 13) and makes the CORS check.
+// httpFetch is one hop of the fetch (Fetch, "HTTP fetch"): it checks the
+// URL, sends the preflight when one is needed, then the request with its
+// cookies; stores the response's cookies (before the CORS check,
+// BROWSER-RULES 13) and makes the CORS check.
 func (p *Page) httpFetch(res *Response, r *fetchRequest) (httpResponse, error) {
 	if err := r.checkURL(); err != nil {
 		return httpResponse{}, err
