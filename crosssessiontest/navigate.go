@@ -8,6 +8,25 @@ import (
 	"strings"
 )
 
+// Navigate is a top-level GET navigation of the page to rawURL (resolved
+// against the page's location), as a link click or location.href = url:
+// it follows redirects, sends and stores cookies as first-party ones of
+// the destination's site, and moves the page to the final URL (fragment
+// included), so the page's origin and top-level site change with it.
+// A 204 or 205 answer leaves the page where it was.
+func (p *Page) Navigate(rawURL string) *Response { return p.navigate(rawURL, nil) }
+
+// SubmitForm is a top-level form POST from the page to action
+// (application/x-www-form-urlencoded), as a <form method="post"> submit:
+// it carries the page's Origin, follows redirects (303, 301 and 302 turn it
+// into a GET) and moves the page like Navigate.
+func (p *Page) SubmitForm(action string, form url.Values) *Response {
+	if form == nil {
+		form = url.Values{}
+	}
+	return p.navigate(action, form)
+}
+
 // navigate is a top-level navigation of the page: GET, or a form POST when
 // form is not nil.
 func (p *Page) navigate(rawURL string, form url.Values) *Response {
@@ -107,25 +126,6 @@ func (p *Page) arrive(res *Response, u *url.URL, got httpResponse) *Response {
 		p.setLocation(u)
 	}
 	return res
-}
-
-// Navigate is a top-level GET navigation of the page to rawURL (resolved
-// against the page's location), as a link click or location.href = url:
-// it follows redirects, sends and stores cookies as first-party ones of
-// the destination's site, and moves the page to the final URL (fragment
-// included), so the page's origin and top-level site change with it.
-// A 204 or 205 answer leaves the page where it was.
-func (p *Page) Navigate(rawURL string) *Response { return p.navigate(rawURL, nil) }
-
-// SubmitForm is a top-level form POST from the page to action
-// (application/x-www-form-urlencoded), as a <form method="post"> submit:
-// it carries the page's Origin, follows redirects (303, 301 and 302 turn it
-// into a GET) and moves the page like Navigate.
-func (p *Page) SubmitForm(action string, form url.Values) *Response {
-	if form == nil {
-		form = url.Values{}
-	}
-	return p.navigate(action, form)
 }
 
 // HandoffHeader is the request header that redeems a crosssession.Handoff
