@@ -83,6 +83,8 @@ type proc struct {
 	dir    string
 	cmd    *exec.Cmd
 	log    string // its log file
+	bin    string
+	argv   []string
 	exited chan struct{}
 }
 
@@ -93,8 +95,14 @@ func (p *proc) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa
 // server answers PING, and kills it when tb ends.
 func start(tb testing.TB, name string, conf string, args ...string) *proc {
 	tb.Helper()
+	return startOn(tb, freePort(tb), name, conf, args...)
+}
+
+// startOn is start on a given port.
+func startOn(tb testing.TB, port int, name string, conf string, args ...string) *proc {
+	tb.Helper()
 	bin, _ := requireRedis(tb)
-	p := &proc{name: name, port: freePort(tb), dir: tb.TempDir(), exited: make(chan struct{})}
+	p := &proc{name: name, port: port, dir: tb.TempDir()}
 	p.log = filepath.Join(p.dir, "redis.log")
 	var argv []string
 	if conf != "" {
@@ -108,12 +116,8 @@ func start(tb testing.TB, name string, conf string, args ...string) *proc {
 	argv = append(argv, "--port", strconv.Itoa(p.port), "--bind", "127.0.0.1", "--dir", p.dir,
 		"--logfile", p.log, "--daemonize", "no")
 	argv = append(argv, args...)
-	p.cmd = exec.Command(bin, argv...)
-	p.cmd.SysProcAttr = sysProcAttr()
-	if err := p.cmd.Start(); err != nil {
-		tb.Fatalf("starting %s: %v", name, err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.exited) }()
+	p.bin, p.argv = bin, argv
+	p.run(tb)
 	tb.Cleanup(p.kill)
 	if err := p.waitPing(10 * time.Second); err != nil {
 		tb.Fatalf("%s on %s: %v\nlog:\n%s", name, p.addr(), err, p.tail())
@@ -121,9 +125,33 @@ func start(tb testing.TB, name string, conf string, args ...string) *proc {
 	return p
 }
 
-// startNode starts a plain redis-server without persistence.
+func (p *proc) run(tb testing.TB) {
+	tb.Helper()
+	p.cmd = exec.Command(p.bin, p.argv...)
+	p.cmd.SysProcAttr = sysProcAttr()
+	if err := p.cmd.Start(); err != nil {
+		tb.Fatalf("starting %s: %v", p.name, err)
+	}
+	exited := make(chan struct{})
+	p.exited = exited
+	cmd := p.cmd
+	go func() { _ = cmd.Wait(); close(exited) }()
+}
+
+// restart starts the killed process again, on the same port, in the same
+// directory, and waits until it answers PING.
+func (p *proc) restart(tb testing.TB) {
+	tb.Helper()
+	p.run(tb)
+	if err := p.waitPing(10 * time.Second); err != nil {
+		tb.Fatalf("%s restarted on %s: %v\nlog:\n%s", p.name, p.addr(), err, p.tail())
+	}
+}
+
+// startNode starts a plain redis-server without persistence, which sends
+// a new replica its data at once (not after the default 5s delay).
 func startNode(tb testing.TB, name string, args ...string) *proc {
-	return start(tb, name, "", append([]string{"--save", "", "--appendonly", "no"}, args...)...)
+	return start(tb, name, "", append([]string{"--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0"}, args...)...)
 }
 
 // waitPing waits until the server answers PING.
@@ -326,13 +354,29 @@ func startSentinels(tb testing.TB, n int, downAfter time.Duration) *sentinelSet 
 			return nil
 		})
 	}
-	conf := fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 2\n"+
-		"sentinel down-after-milliseconds %s %d\n"+
-		"sentinel failover-timeout %s 10000\n"+
-		"sentinel parallel-syncs %s %d\n",
-		masterName, s.master.port, masterName, downAfter.Milliseconds(), masterName, masterName, n)
-	for i := range 3 {
-		s.sentinels = append(s.sentinels, start(tb, fmt.Sprintf("sentinel %d", i), conf, "--sentinel"))
+	// Each sentinel is told the others and the replicas up front (fixed
+	// IDs), instead of learning them from hello messages every 2s.
+	sentinelPorts := []int{freePort(tb), freePort(tb), freePort(tb)}
+	ids := make([]string, 3)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%040x", rand.Uint64())
+	}
+	for i, port := range sentinelPorts {
+		conf := fmt.Sprintf("sentinel myid %s\n"+
+			"sentinel monitor %s 127.0.0.1 %d 2\n"+
+			"sentinel down-after-milliseconds %s %d\n"+
+			"sentinel failover-timeout %s 10000\n"+
+			"sentinel parallel-syncs %s %d\n",
+			ids[i], masterName, s.master.port, masterName, downAfter.Milliseconds(), masterName, masterName, n)
+		for _, r := range s.replicas {
+			conf += fmt.Sprintf("sentinel known-replica %s 127.0.0.1 %d\n", masterName, r.port)
+		}
+		for j, other := range sentinelPorts {
+			if j != i {
+				conf += fmt.Sprintf("sentinel known-sentinel %s 127.0.0.1 %d %s\n", masterName, other, ids[j])
+			}
+		}
+		s.sentinels = append(s.sentinels, startOn(tb, port, fmt.Sprintf("sentinel %d", i), conf, "--sentinel"))
 	}
 	for _, p := range s.sentinels {
 		sc := redis.NewSentinelClient(&redis.Options{Addr: p.addr()})
