@@ -9,7 +9,7 @@ package redisstore_test
 // a replica, without a new client, then counts the acknowledged writes
 // the final sessions lack. Each run logs one line:
 //
-//	failover replicas=1 wait=0 ops_before=N errors=N first_error=+Xms promoted=+Yms last_error=+Zms recovered=+Wms acked=N lost=N lost_clients=N unacked_applied=N
+//	failover sentinel replicas=1 wait=0 ops_before=N errors=N first_error=+Xms promoted=+Yms last_error=+Zms recovered=+Wms acked=N lost=N lost_clients=N unacked_applied=N
 //
 // times counted from the kill; first_error/last_error are when failing
 // calls returned, recovered when the last client had its first
@@ -34,24 +34,95 @@ import (
 
 const failoverClients = 50
 
-type failoverCase struct {
-	replicas int
-	wait     int
-	// restart: the killed master is started again once a replica is
+// failoverSetup is what runFailover needs of a topology under test.
+type failoverSetup struct {
+	label  string // for the summary line
+	client redis.UniversalClient
+	wait   int // Options.WaitReplicas
+	// kill kills a master with SIGKILL.
+	kill func()
+	// promoted reports, once it is so, the address of the replica promoted
+	// in the killed master's place.
+	promoted func(ctx context.Context) (string, bool)
+	// restart, when set, starts the killed master again once a replica is
 	// promoted (it comes back as a replica), as a supervisor would; needed
-	// when wait equals replicas, since the new master has one replica
-	// fewer until then.
-	restart bool
+	// when WaitReplicas equals the number of replicas, since the new master
+	// has one replica fewer until then.
+	restart func()
 }
 
+// TestSentinelFailover kills the master of a master, replicas and three
+// sentinels (down-after-milliseconds 1000) under load.
 func TestSentinelFailover(t *testing.T) {
-	for _, c := range []failoverCase{
+	for _, c := range []struct {
+		replicas, wait int
+		restart        bool
+	}{
 		{replicas: 1, wait: 0},
 		{replicas: 1, wait: 1, restart: true},
 		{replicas: 2, wait: 1},
 	} {
 		t.Run(fmt.Sprintf("replicas=%d,wait=%d", c.replicas, c.wait), func(t *testing.T) {
-			runFailover(t, c)
+			s := startSentinels(t, c.replicas, time.Second)
+			rc := redis.NewUniversalClient(&redis.UniversalOptions{
+				Addrs: s.sentinelAddrs(), MasterName: masterName, PoolSize: failoverClients + 10,
+			})
+			t.Cleanup(func() { rc.Close() })
+			old := s.master.addr()
+			f := failoverSetup{
+				label:  fmt.Sprintf("sentinel replicas=%d", c.replicas),
+				client: rc, wait: c.wait, kill: s.master.kill,
+				promoted: func(ctx context.Context) (string, bool) {
+					a, err := s.masterAddr(ctx)
+					return a, err == nil && a != old
+				},
+			}
+			if c.restart {
+				// Only once every sentinel names the new master: the old
+				// one restarts empty (no persistence), and a client whose
+				// sentinel still named it would find no sessions there.
+				f.restart = func() {
+					eventually(t, 10*time.Second, "every sentinel names the new master", func() error {
+						return s.agree(context.Background(), old)
+					})
+					s.master.restart(t)
+				}
+			}
+			runFailover(t, f)
+		})
+	}
+}
+
+// TestClusterFailover kills one of the three masters of a Cluster
+// (cluster-node-timeout 1000) under load: with full coverage required
+// (the default), every node refuses commands (CLUSTERDOWN) from when the
+// master is marked failed until its replica takes over.
+func TestClusterFailover(t *testing.T) {
+	for _, c := range []struct {
+		wait    int
+		restart bool
+	}{
+		{wait: 0},
+		{wait: 1, restart: true},
+	} {
+		t.Run(fmt.Sprintf("wait=%d", c.wait), func(t *testing.T) {
+			cl := startCluster(t)
+			rc := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: cl.addrs(), IsClusterMode: true, PoolSize: failoverClients + 10})
+			t.Cleanup(func() { rc.Close() })
+			master, replica := cl.masterAndReplica(t)
+			rr := replica.client(t)
+			f := failoverSetup{
+				label:  "cluster masters=3 replicas=1",
+				client: rc, wait: c.wait, kill: master.kill,
+				promoted: func(ctx context.Context) (string, bool) {
+					role, err := infoField(ctx, rr, "replication", "role")
+					return replica.addr(), err == nil && role == "master"
+				},
+			}
+			if c.restart {
+				f.restart = func() { master.restart(t) }
+			}
+			runFailover(t, f)
 		})
 	}
 }
@@ -60,23 +131,20 @@ type failoverClient struct {
 	id        string
 	acked     int       // last value an Update acknowledged
 	firstOK   time.Time // first acknowledged write after the promotion was seen
-	vanished  bool
-	readBelow int // loads that saw less than the acknowledged value
+	missing   int       // calls that found no session
+	readBelow int       // loads that saw less than the acknowledged value
 }
 
-func runFailover(t *testing.T, c failoverCase) {
-	s := startSentinels(t, c.replicas, time.Second)
-	rc := redis.NewUniversalClient(&redis.UniversalOptions{
-		Addrs: s.sentinelAddrs(), MasterName: masterName, PoolSize: failoverClients + 10,
-	})
-	t.Cleanup(func() { rc.Close() })
-	st := redisstore.New(rc, redisstore.Options{WaitReplicas: c.wait, WaitTimeout: 200 * time.Millisecond})
+func runFailover(t *testing.T, c failoverSetup) {
+	st := redisstore.New(c.client, redisstore.Options{WaitReplicas: c.wait, WaitTimeout: 500 * time.Millisecond})
+	// Creating the sessions may wait longer, on a busy machine.
+	setup := redisstore.New(c.client, redisstore.Options{WaitReplicas: c.wait, WaitTimeout: 5 * time.Second})
 	ctx := context.Background()
 
 	clients := make([]*failoverClient, failoverClients)
 	for i := range clients {
 		clients[i] = &failoverClient{id: newID(t)}
-		if ok, err := st.Update(ctx, clients[i].id, map[string][]byte{"n": []byte("0")}, nil, time.Hour, true); err != nil || !ok {
+		if ok, err := setup.Update(ctx, clients[i].id, map[string][]byte{"n": []byte("0")}, nil, time.Hour, true); err != nil || !ok {
 			t.Fatalf("creating session %d: %v, %v", i, ok, err)
 		}
 	}
@@ -129,8 +197,11 @@ func runFailover(t *testing.T, c failoverCase) {
 					continue
 				}
 				if !ok {
-					cl.vanished = true
-					return
+					mu.Lock()
+					cl.missing++
+					mu.Unlock()
+					time.Sleep(10 * time.Millisecond)
+					continue
 				}
 				if n, _ := strconv.Atoi(string(m["n"])); n < cl.acked {
 					cl.readBelow++
@@ -144,8 +215,11 @@ func runFailover(t *testing.T, c failoverCase) {
 					continue
 				}
 				if !ok {
-					cl.vanished = true
-					return
+					mu.Lock()
+					cl.missing++
+					mu.Unlock()
+					time.Sleep(10 * time.Millisecond)
+					continue
 				}
 				cl.acked++
 				succeeded(cl, true)
@@ -154,31 +228,29 @@ func runFailover(t *testing.T, c failoverCase) {
 	}
 
 	time.Sleep(time.Second)
-	oldMaster := s.master.addr()
 	mu.Lock()
 	kill = time.Now()
 	mu.Unlock()
-	s.master.kill()
+	c.kill()
 
 	deadline := kill.Add(30 * time.Second)
 	for {
-		a, err := s.masterAddr(ctx)
-		if err == nil && a != oldMaster {
+		if a, ok := c.promoted(ctx); ok {
 			mu.Lock()
 			promoted = time.Now()
 			mu.Unlock()
-			t.Logf("sentinels promoted %s", a)
+			t.Logf("promoted %s", a)
 			break
 		}
 		if time.Now().After(deadline) {
 			stop.Store(true)
 			wg.Wait()
-			t.Fatalf("no promotion 30s after the master was killed (last answer %s, %v)", a, err)
+			t.Fatalf("no promotion 30s after the master was killed")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if c.restart {
-		s.master.restart(t)
+	if c.restart != nil {
+		c.restart()
 		t.Logf("old master restarted at +%dms", time.Since(kill).Milliseconds())
 	}
 	var recovered time.Time
@@ -187,7 +259,7 @@ func runFailover(t *testing.T, c failoverCase) {
 		all := true
 		var last time.Time
 		for _, cl := range clients {
-			if cl.firstOK.IsZero() && !cl.vanished {
+			if cl.firstOK.IsZero() {
 				all = false
 			}
 			if cl.firstOK.After(last) {
@@ -202,18 +274,20 @@ func runFailover(t *testing.T, c failoverCase) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(500 * time.Millisecond) // keep going after the recovery
+	time.Sleep(time.Second) // keep going after the recovery
 	stop.Store(true)
 	wg.Wait()
 
 	// What the sessions say now, on the new master.
-	var acked, lost, lostClients, unackedApplied, vanished, readBelow int
+	var acked, lost, lostClients, unackedApplied, vanished, readBelow, missing int
 	for i, cl := range clients {
 		acked += cl.acked
+		missing += cl.missing
 		readBelow += cl.readBelow
 		m, ok, err := st.Load(ctx, cl.id)
 		if err != nil {
-			t.Fatalf("reading session %d back: %v", i, err)
+			t.Errorf("reading session %d back: %v", i, err)
+			continue
 		}
 		if !ok {
 			vanished++
@@ -240,12 +314,15 @@ func runFailover(t *testing.T, c failoverCase) {
 		return "+" + strconv.FormatInt(at.Sub(kill).Milliseconds(), 10) + "ms"
 	}
 	var firstErr, lastErr time.Time
-	var during int
+	var during, afterRecovery int
 	for _, e := range errs {
 		if e.Before(kill) {
 			continue
 		}
 		during++
+		if !recovered.IsZero() && e.After(recovered) {
+			afterRecovery++
+		}
 		if firstErr.IsZero() {
 			firstErr = e
 		}
@@ -258,11 +335,11 @@ func runFailover(t *testing.T, c failoverCase) {
 		kindList = append(kindList, fmt.Sprintf("%s×%d", k, n))
 	}
 	sort.Strings(kindList)
-	t.Logf("failover replicas=%d wait=%d ops_before=%d errors=%d first_error=%s promoted=%s last_error=%s recovered=%s acked=%d lost=%d lost_clients=%d unacked_applied=%d",
-		c.replicas, c.wait, opsBefore.Load(), len(errs), ms(firstErr), ms(promoted), ms(lastErr), ms(recovered),
+	t.Logf("failover %s wait=%d ops_before=%d errors=%d first_error=%s promoted=%s last_error=%s recovered=%s acked=%d lost=%d lost_clients=%d unacked_applied=%d",
+		c.label, c.wait, opsBefore.Load(), len(errs), ms(firstErr), ms(promoted), ms(lastErr), ms(recovered),
 		acked, lost, lostClients, unackedApplied)
-	t.Logf("errors by kind: %s; slowest failed call %v; loads that read below the acknowledged value %d",
-		strings.Join(kindList, ", "), slowest.Round(time.Millisecond), readBelow)
+	t.Logf("errors by kind: %s; errors after the recovery %d; slowest failed call %v; loads that read below the acknowledged value %d",
+		strings.Join(kindList, ", "), afterRecovery, slowest.Round(time.Millisecond), readBelow)
 
 	if n := len(errs) - during; n > 0 {
 		t.Errorf("%d errors before the master was killed", n)
@@ -272,6 +349,9 @@ func runFailover(t *testing.T, c failoverCase) {
 	}
 	if vanished > 0 {
 		t.Errorf("%d sessions vanished", vanished)
+	}
+	if missing > 0 {
+		t.Errorf("%d calls found no session", missing)
 	}
 	if panics.Load() > 0 {
 		t.Errorf("%d panics", panics.Load())
@@ -298,6 +378,10 @@ func errorKind(err error) string {
 		return "connection-lost"
 	case strings.Contains(s, "READONLY"):
 		return "readonly"
+	case strings.Contains(s, "CLUSTERDOWN"):
+		return "clusterdown"
+	case strings.Contains(s, "MOVED"):
+		return "moved"
 	case strings.Contains(s, "i/o timeout"):
 		return "timeout"
 	case strings.Contains(s, "pool timeout"):

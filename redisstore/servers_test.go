@@ -301,19 +301,66 @@ func startCluster(tb testing.TB) *cluster {
 			if !strings.Contains(info, "cluster_state:ok") {
 				return errors.New("cluster_state is not ok")
 			}
-			role, err := infoField(context.Background(), rc, "replication", "role")
-			if err != nil {
-				return err
-			}
-			if role == "slave" {
-				if s, _ := infoField(context.Background(), rc, "replication", "master_link_status"); s != "up" {
-					return fmt.Errorf("replica link %q", s)
-				}
-			}
 			return nil
 		})
+		if role, _ := infoField(context.Background(), rc, "replication", "role"); role == "master" {
+			waitReplicasOnline(tb, rc, 1)
+		}
 	}
 	return c
+}
+
+// masterAndReplica returns a master of the cluster and its replica.
+func (c *cluster) masterAndReplica(tb testing.TB) (master, replica *proc) {
+	tb.Helper()
+	nodes, err := c.nodes[0].client(tb).ClusterNodes(context.Background()).Result()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	byAddr := map[string]*proc{}
+	for _, n := range c.nodes {
+		byAddr[n.addr()] = n
+	}
+	// <id> <ip:port@bus> <flags> <master id or -> ...
+	type node struct{ id, addr, flags, master string }
+	var all []node
+	for line := range strings.SplitSeq(strings.TrimSpace(nodes), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 {
+			continue
+		}
+		addr, _, _ := strings.Cut(f[1], "@")
+		all = append(all, node{f[0], addr, f[2], f[3]})
+	}
+	for _, m := range all {
+		if !strings.Contains(m.flags, "master") {
+			continue
+		}
+		for _, r := range all {
+			if r.master == m.id && byAddr[m.addr] != nil && byAddr[r.addr] != nil {
+				return byAddr[m.addr], byAddr[r.addr]
+			}
+		}
+	}
+	tb.Fatalf("no master with a replica in CLUSTER NODES:\n%s", nodes)
+	return nil, nil
+}
+
+// waitReplicasOnline waits until master counts n replicas online: only
+// then does WAIT count them (a replica whose link is up is put online by
+// its first acknowledgement, up to a second later).
+func waitReplicasOnline(tb testing.TB, master *redis.Client, n int) {
+	tb.Helper()
+	eventually(tb, 10*time.Second, fmt.Sprintf("%d replicas online", n), func() error {
+		info, err := master.Info(context.Background(), "replication").Result()
+		if err != nil {
+			return err
+		}
+		if online := strings.Count(info, ",state=online,"); online != n {
+			return fmt.Errorf("%d replicas online:\n%s", online, info)
+		}
+		return nil
+	})
 }
 
 // sentinelSet is a master, its replicas and three sentinels watching it
@@ -345,15 +392,7 @@ func startSentinels(tb testing.TB, n int, downAfter time.Duration) *sentinelSet 
 		r := startNode(tb, fmt.Sprintf("replica %d", i), "--replicaof", "127.0.0.1", strconv.Itoa(s.master.port))
 		s.replicas = append(s.replicas, r)
 	}
-	for _, r := range s.replicas {
-		rc := r.client(tb)
-		eventually(tb, 10*time.Second, r.name+" in sync", func() error {
-			if v, err := infoField(context.Background(), rc, "replication", "master_link_status"); err != nil || v != "up" {
-				return fmt.Errorf("master_link_status %q (%v)", v, err)
-			}
-			return nil
-		})
-	}
+	waitReplicasOnline(tb, s.master.client(tb), n)
 	// Each sentinel is told the others and the replicas up front (fixed
 	// IDs), instead of learning them from hello messages every 2s.
 	sentinelPorts := []int{freePort(tb), freePort(tb), freePort(tb)}
@@ -408,4 +447,24 @@ func (s *sentinelSet) masterAddr(ctx context.Context) (string, error) {
 		last = err
 	}
 	return "", last
+}
+
+// agree returns nil once every sentinel names one master, not old.
+func (s *sentinelSet) agree(ctx context.Context, old string) error {
+	var seen []string
+	for _, p := range s.sentinels {
+		sc := redis.NewSentinelClient(&redis.Options{Addr: p.addr(), MaxRetries: -1})
+		a, err := sc.GetMasterAddrByName(ctx, masterName).Result()
+		sc.Close()
+		if err != nil {
+			return err
+		}
+		seen = append(seen, net.JoinHostPort(a[0], a[1]))
+	}
+	for _, a := range seen {
+		if a == old || a != seen[0] {
+			return fmt.Errorf("sentinels name %v", seen)
+		}
+	}
+	return nil
 }

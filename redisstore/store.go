@@ -140,7 +140,7 @@ func (s *Store) Load(ctx context.Context, id string) (map[string][]byte, bool, e
 	}
 	m, err := s.client.HGetAll(ctx, s.prefix+id).Result()
 	if err != nil {
-		return nil, false, fail("load", err)
+		return nil, false, s.fail(ctx, "load", err)
 	}
 	if len(m) == 0 {
 		return nil, false, nil
@@ -222,7 +222,7 @@ func (s *Store) Update(ctx context.Context, id string, set map[string][]byte, de
 	if s.waitReplicas == 0 {
 		n, err := update.Run(ctx, s.client, keys, args...).Int64()
 		if err != nil {
-			return false, fail("update", err)
+			return false, s.fail(ctx, "update", err)
 		}
 		return n == 1, nil
 	}
@@ -238,7 +238,7 @@ func (s *Store) Update(ctx context.Context, id string, set map[string][]byte, de
 		return err
 	})
 	if err != nil {
-		return false, fail("update", err)
+		return false, s.fail(ctx, "update", err)
 	}
 	return n == 1, nil
 }
@@ -255,7 +255,7 @@ func (s *Store) Delete(ctx context.Context, id string) (bool, error) {
 	if s.waitReplicas == 0 {
 		n, err := s.client.Del(ctx, key).Result()
 		if err != nil {
-			return false, fail("delete", err)
+			return false, s.fail(ctx, "delete", err)
 		}
 		return n == 1, nil
 	}
@@ -268,7 +268,7 @@ func (s *Store) Delete(ctx context.Context, id string) (bool, error) {
 		return err
 	})
 	if err != nil {
-		return false, fail("delete", err)
+		return false, s.fail(ctx, "delete", err)
 	}
 	return n == 1, nil
 }
@@ -276,9 +276,10 @@ func (s *Store) Delete(ctx context.Context, id string) (bool, error) {
 // waited sends the write that queue adds to a pipeline followed by WAIT,
 // on one connection to the master of key, in one round trip, and hands
 // the write's reply to read. When the script is not in the node's cache
-// (NOSCRIPT), it sends both again with the script's source. On a Cluster,
-// a failed write makes the client refresh its map of the slots (the
-// pipeline goes to the node the map names and follows no redirection).
+// (NOSCRIPT), it sends both again with the script's source. On a Cluster
+// the pipeline goes to the node the client's map of the slots names and
+// follows no redirection: a MOVED fails the call, and fail has the map
+// refreshed.
 func (s *Store) waited(ctx context.Context, key string, queue func(p redis.Pipeliner, sha bool) *redis.Cmd, read func(*redis.Cmd) error) error {
 	switch c := s.client.(type) {
 	case *redis.Client:
@@ -287,9 +288,6 @@ func (s *Store) waited(ctx context.Context, key string, queue func(p redis.Pipel
 		node, err := c.MasterForKey(ctx, key)
 		if err == nil {
 			err = s.waitedOn(ctx, node, queue, read)
-		}
-		if err != nil && !errors.Is(err, ErrNotReplicated) {
-			c.ReloadState(ctx)
 		}
 		return err
 	}
@@ -330,7 +328,14 @@ func (s *Store) waitedOn(ctx context.Context, node *redis.Client, queue func(p r
 }
 
 // fail wraps a Redis error for the middleware. The session ID is never in
-// it (it is a credential and the error is logged).
-func fail(op string, err error) error {
+// it (it is a credential and the error is logged). On a Cluster it also
+// has the client refresh its map of the slots, in the background: go-redis
+// does so by itself only on a MOVED or READONLY reply, or once a minute,
+// so without it the sessions of a master that died would keep failing
+// (connection refused) for up to a minute after its replica took over.
+func (s *Store) fail(ctx context.Context, op string, err error) error {
+	if c, ok := s.client.(*redis.ClusterClient); ok && !errors.Is(err, ErrNotReplicated) {
+		c.ReloadState(ctx)
+	}
 	return fmt.Errorf("redisstore: %s: %w", op, err)
 }
