@@ -209,6 +209,13 @@ func (p *proc) kill() {
 	}
 }
 
+// signal sends sig to the process.
+func (p *proc) signal(tb testing.TB, sig os.Signal) {
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		tb.Errorf("signal %v to %s: %v", sig, p.name, err)
+	}
+}
+
 // tail returns the end of the process's log.
 func (p *proc) tail() string {
 	b, _ := os.ReadFile(p.log)
