@@ -15,8 +15,8 @@ package redisstore_test
 //
 //	load store=redisstore kind=write clients=50 seconds=10.0 requests=N rps=X p50=Yms p99=Zms
 //
-// and a Markdown table at the end. Each load runs in segments of at most a
-// second, the two stores taking turns, so that other work on the machine
+// and a Markdown table at the end. Each load runs in segments of at most
+// 250ms, the two stores taking turns, so that other work on the machine
 // weighs on both alike. Throughput is logged, never asserted.
 
 import (
@@ -349,10 +349,10 @@ func TestLoadComparison(t *testing.T) {
 	for _, a := range apis {
 		runSegment(t, a.users, a.name, "mixed", min(d, time.Second))
 	}
-	// Each load runs in segments of at most a second, the two stores
-	// taking turns (who goes first alternates), so that whatever else the
-	// machine does weighs on both alike.
-	seg := min(d, time.Second)
+	// Each load runs in segments of at most 250ms, the two stores taking
+	// turns (who goes first alternates), so that whatever else the machine
+	// does weighs on both alike.
+	seg := min(d, 250*time.Millisecond)
 	rounds := max(1, int((d+seg/2)/seg))
 	var results []loadResult
 	for _, kind := range []string{"read", "write", "mixed"} {

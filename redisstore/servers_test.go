@@ -35,11 +35,11 @@ func requireRedis(tb testing.TB) (server, cli string) {
 	if err1 == nil && err2 == nil {
 		return server, cli
 	}
-	msg := "redis-server or redis-cli not on PATH (apt-get install redis-server): Redis tests skipped"
+	msg := "redis-server or redis-cli not on PATH (apt-get install redis-server)"
 	if os.Getenv("CI") == "true" {
-		tb.Fatal(msg + "; CI=true: they must run")
+		tb.Fatal(msg + ": CI=true, so the Redis tests must run")
 	}
-	tb.Skip(msg)
+	tb.Skip(msg + ": Redis tests skipped")
 	return "", ""
 }
 

@@ -17,6 +17,11 @@
 // MULTI, no read before a write. With Options.WaitReplicas, a WAIT follows
 // each write on the same connection, in the same round trip.
 //
+// A failure (no master reachable, a Cluster slot without a master, a
+// timeout) is returned as an error, never a panic, and never names the
+// session ID; on a Cluster it also has the client refresh its map of the
+// slots, so that it finds a promoted replica at once.
+//
 // What this gives the middleware: a request that loaded a session before
 // a logout cannot bring it back when it saves (the script changes nothing
 // and Update returns false); two requests that change different values of
@@ -67,12 +72,13 @@ type Options struct {
 	// the same round trip: the write counts as done only once that many
 	// replicas have it, so that a failover right after it does not lose
 	// it. When fewer replicas acknowledge in time, the write returns an
-	// error wrapping ErrNotReplicated (the request gets 503), so with a
-	// replica down every write fails until it is back: set it to at most
-	// the number of replicas each master has, minus those you accept to
-	// lose. Zero value: no WAIT; a write is done once the master has it,
-	// and one acknowledged in the last moments before a master crashes can
-	// be lost (the replica promoted in its place never got it).
+	// error wrapping ErrNotReplicated (the request gets 503) although the
+	// master did apply it. So while fewer replicas than WaitReplicas are
+	// up, every write fails: after a failover the promoted replica no
+	// longer counts, so to keep writing through one, give each master at
+	// least WaitReplicas+1 replicas. Zero value: no WAIT; a write is done
+	// once the master has it, and the writes a master acknowledged but had
+	// not yet sent to the replica promoted in its place are lost.
 	WaitReplicas int
 
 	// WaitTimeout bounds each WAIT, rounded up to a whole millisecond.
