@@ -3,29 +3,34 @@ package redisstore_test
 // The load comparison: gin-contrib/sessions' Redis store (boj/redistore on
 // redigo) against this store, in the same run, on the same redis-server
 // (started by the test), each behind a Gin engine on a real loopback TCP
-// port, driven by 50 clients with their own cookie, for LOAD_SECONDS
-// seconds per load (default 0.5, a check that the harness works; e.g.
-// LOAD_SECONDS=10 without -race for figures). Three loads: read (the
-// session loaded), write (loaded and one value changed), mixed (80% read,
-// 20% write, at random). The redisstore side does per request what the
-// middleware will: verify the signed session ID in the cookie, one Load,
-// and for a write one Update of the changed value. Every response must be
-// 200 and every counter must end at the number of writes its client made.
-// One line per store and load:
+// port, with a third engine keeping sessions in an in-process map as the
+// harness's own ceiling; 50 clients with their own cookie, for
+// LOAD_SECONDS seconds per load and store (default 0.5, a check that the
+// harness works; LOAD_SECONDS=10 without -race for figures). Three loads:
+// read (the session loaded), write (loaded and one value changed), mixed
+// (80% read, 20% write, at random). The redisstore side does per request
+// what the middleware will: verify the signed session ID in the cookie,
+// one Load, and for a write one Update of the changed value. Every
+// response must be 200 and every counter must end at the number of writes
+// its client made. One line per store and load:
 //
 //	load store=redisstore kind=write clients=50 seconds=10.0 requests=N rps=X p50=Yms p99=Zms
 //
-// and a Markdown table at the end. Each load runs in segments of at most
-// 250ms, the two stores taking turns, so that other work on the machine
-// weighs on both alike. Throughput is logged, never asserted.
+// and a Markdown table at the end, whose ratio rows also give each Redis
+// store's share of a request: its time per request beyond the in-process
+// map's. Each load runs in segments of at most 250ms, the stores taking
+// turns, so that other work on the machine weighs on all alike.
+// Throughput is logged, never asserted.
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
@@ -38,6 +43,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crosssession/crosssession"
 	"github.com/crosssession/crosssession/redisstore"
 	"github.com/gin-contrib/sessions"
 	ginredis "github.com/gin-contrib/sessions/redis"
@@ -109,13 +115,17 @@ func ginContribAPI(t *testing.T, addr string) http.Handler {
 }
 
 // redisstoreAPI serves the same routes with this store, as the middleware
-// will use it: the cookie holds the session ID and its HMAC-SHA256, each
+// will use it (backendAPI): the cookie holds the session ID and its HMAC-SHA256, each
 // value is encoded on its own, a read is one Load, a write one Load and one
 // Update of the changed value.
 func redisstoreAPI(t *testing.T, addr string) http.Handler {
 	rc := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, PoolSize: loadClients})
 	t.Cleanup(func() { rc.Close() })
-	st := redisstore.New(rc, redisstore.Options{})
+	return backendAPI(redisstore.New(rc, redisstore.Options{}))
+}
+
+// backendAPI serves the routes with st as the middleware will use it.
+func backendAPI(st crosssession.Backend) http.Handler {
 	const ttl = time.Hour
 	sign := func(id string) string {
 		m := hmac.New(sha256.New, loadKey)
@@ -187,6 +197,49 @@ func redisstoreAPI(t *testing.T, addr string) http.Handler {
 		c.JSON(http.StatusOK, gin.H{"n": n + 1})
 	})
 	return r
+}
+
+// memoryBackend keeps sessions in the process: the harness's own ceiling
+// (HTTP client and server, cookie check, no network to a store).
+type memoryBackend struct {
+	mu sync.Mutex
+	m  map[string]map[string][]byte
+}
+
+func (b *memoryBackend) Load(_ context.Context, id string) (map[string][]byte, bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.m[id]
+	if !ok {
+		return nil, false, nil
+	}
+	return maps.Clone(s), true, nil
+}
+
+func (b *memoryBackend) Update(_ context.Context, id string, set map[string][]byte, del []string, _ time.Duration, create bool) (bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.m[id]
+	if !ok {
+		if !create {
+			return false, nil
+		}
+		s = map[string][]byte{}
+		b.m[id] = s
+	}
+	for _, k := range del {
+		delete(s, k)
+	}
+	maps.Copy(s, set)
+	return true, nil
+}
+
+func (b *memoryBackend) Delete(_ context.Context, id string) (bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, ok := b.m[id]
+	delete(b.m, id)
+	return ok, nil
 }
 
 type loadUser struct {
@@ -336,6 +389,7 @@ func TestLoadComparison(t *testing.T) {
 	}{
 		{"gin-contrib/redis", ginContribAPI(t, node.addr())},
 		{"redisstore", redisstoreAPI(t, node.addr())},
+		{"in-process map", backendAPI(&memoryBackend{m: map[string]map[string][]byte{}})},
 	} {
 		srv := httptest.NewServer(a.h)
 		t.Cleanup(srv.Close)
@@ -387,13 +441,17 @@ func TestLoadComparison(t *testing.T) {
 		byKey[r.kind+" "+r.store] = r
 	}
 	for _, kind := range []string{"read", "write", "mixed"} {
-		for _, store := range []string{"gin-contrib/redis", "redisstore"} {
+		for _, store := range []string{"gin-contrib/redis", "redisstore", "in-process map"} {
 			r := byKey[kind+" "+store]
 			fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f ms | %.2f ms |\n", kind, store, r.rps, r.p50, r.p99)
 		}
-		g, m := byKey[kind+" gin-contrib/redis"], byKey[kind+" redisstore"]
-		if g.rps > 0 {
-			fmt.Fprintf(&b, "| %s | ratio | ×%.2f | | |\n", kind, m.rps/g.rps)
+		g, m, base := byKey[kind+" gin-contrib/redis"], byKey[kind+" redisstore"], byKey[kind+" in-process map"]
+		if g.rps > 0 && m.rps > 0 && base.rps > 0 {
+			// Time per request spent on the store: what the request
+			// costs beyond the harness's own ceiling.
+			gs, ms := 1e6/g.rps-1e6/base.rps, 1e6/m.rps-1e6/base.rps
+			fmt.Fprintf(&b, "| %s | redisstore ÷ gin-contrib | ×%.2f | store share of each request: %.0fµs vs %.0fµs (×%.1f less) | |\n",
+				kind, m.rps/g.rps, ms, gs, gs/ms)
 		}
 	}
 	t.Log(b.String())
