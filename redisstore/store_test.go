@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -560,4 +561,20 @@ func TestNewPanics(t *testing.T) {
 		}()
 	}
 	redisstore.New(ring, redisstore.Options{}) // a Ring without WAIT is fine
+}
+
+// TestReadmeScript keeps the script in README.md the one Update runs.
+func TestReadmeScript(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(b), "```lua\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no ```lua block")
+	}
+	if block != redisstore.UpdateScript() {
+		t.Errorf("README.md's script differs from UpdateScript():\n%s", block)
+	}
 }
