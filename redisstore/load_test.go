@@ -1,0 +1,458 @@
+package redisstore_test
+
+// The load comparison: gin-contrib/sessions' Redis store (boj/redistore on
+// redigo) against this store, in the same run, on the same redis-server
+// (started by the test), each behind a Gin engine on a real loopback TCP
+// port, with a third engine keeping sessions in an in-process map as the
+// harness's own ceiling; 50 clients with their own cookie, for
+// LOAD_SECONDS seconds per load and store (default 0.5, a check that the
+// harness works; LOAD_SECONDS=10 without -race for figures). Three loads:
+// read (the session loaded), write (loaded and one value changed), mixed
+// (80% read, 20% write, at random). The redisstore side does per request
+// what the middleware will: verify the signed session ID in the cookie,
+// one Load, and for a write one Update of the changed value. Every
+// response must be 200 and every counter must end at the number of writes
+// its client made. One line per store and load:
+//
+//	load store=redisstore kind=write clients=50 seconds=10.0 requests=N rps=X p50=Yms p99=Zms
+//
+// and a Markdown table at the end, whose ratio rows also give each Redis
+// store's share of a request: its time per request beyond the in-process
+// map's. Each load runs in segments of at most 250ms, the stores taking
+// turns, so that other work on the machine weighs on all alike.
+// Throughput is logged, never asserted.
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crosssession/crosssession"
+	"github.com/crosssession/crosssession/redisstore"
+	"github.com/gin-contrib/sessions"
+	ginredis "github.com/gin-contrib/sessions/redis"
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+)
+
+const loadClients = 50
+
+func loadSeconds(t *testing.T) time.Duration {
+	s := os.Getenv("LOAD_SECONDS")
+	if s == "" {
+		return 500 * time.Millisecond
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 {
+		t.Fatalf("LOAD_SECONDS=%q: want a positive number of seconds", s)
+	}
+	return time.Duration(f * float64(time.Second))
+}
+
+var loadKey = []byte("load test key, 32 bytes or more.")
+
+// ginContribAPI serves the loads with gin-contrib/sessions' Redis store:
+//
+//	POST /login   new session, n=0        200 {"n":0}
+//	GET  /read    n                       200 {"n":n}, 401 without a session
+//	POST /write   n=n+1                   200 {"n":n}, 401 without a session
+func ginContribAPI(t *testing.T, addr string) http.Handler {
+	st, err := ginredis.NewStore(loadClients, "tcp", addr, "", "", loadKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Options(sessions.Options{Path: "/", MaxAge: 3600, HttpOnly: true})
+	r := gin.New()
+	r.Use(sessions.Sessions("session", st))
+	r.POST("/login", func(c *gin.Context) {
+		s := sessions.Default(c)
+		s.Set("n", 0)
+		if err := s.Save(); err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"error": err.Error()})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"n": 0})
+	})
+	r.GET("/read", func(c *gin.Context) {
+		n, ok := sessions.Default(c).Get("n").(int)
+		if !ok {
+			c.JSON(http.StatusUnauthorized, gin.H{"error": "no session"})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"n": n})
+	})
+	r.POST("/write", func(c *gin.Context) {
+		s := sessions.Default(c)
+		n, ok := s.Get("n").(int)
+		if !ok {
+			c.JSON(http.StatusUnauthorized, gin.H{"error": "no session"})
+			return
+		}
+		s.Set("n", n+1)
+		if err := s.Save(); err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"error": err.Error()})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"n": n + 1})
+	})
+	return r
+}
+
+// redisstoreAPI serves the same routes with this store, as the middleware
+// will use it (backendAPI): the cookie holds the session ID and its HMAC-SHA256, each
+// value is encoded on its own, a read is one Load, a write one Load and one
+// Update of the changed value.
+func redisstoreAPI(t *testing.T, addr string) http.Handler {
+	rc := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, PoolSize: loadClients})
+	t.Cleanup(func() { rc.Close() })
+	return backendAPI(redisstore.New(rc, redisstore.Options{}))
+}
+
+// backendAPI serves the routes with st as the middleware will use it.
+func backendAPI(st crosssession.Backend) http.Handler {
+	const ttl = time.Hour
+	sign := func(id string) string {
+		m := hmac.New(sha256.New, loadKey)
+		m.Write([]byte(id))
+		return id + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	}
+	verify := func(c *gin.Context) (string, bool) {
+		v, err := c.Cookie("session")
+		if err != nil {
+			return "", false
+		}
+		id, _, ok := strings.Cut(v, ".")
+		if !ok || !hmac.Equal([]byte(sign(id)), []byte(v)) {
+			return "", false
+		}
+		return id, true
+	}
+	load := func(c *gin.Context) (string, int, bool) {
+		id, ok := verify(c)
+		if !ok {
+			c.JSON(http.StatusUnauthorized, gin.H{"error": "no session"})
+			return "", 0, false
+		}
+		m, found, err := st.Load(c.Request.Context(), id)
+		if err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"error": "session store unavailable"})
+			return "", 0, false
+		}
+		n, err := strconv.Atoi(string(m["n"]))
+		if !found || err != nil {
+			c.JSON(http.StatusUnauthorized, gin.H{"error": "no session"})
+			return "", 0, false
+		}
+		return id, n, true
+	}
+	r := gin.New()
+	r.POST("/login", func(c *gin.Context) {
+		b := make([]byte, 24)
+		for i := range b {
+			b[i] = byte(rand.Uint32())
+		}
+		id := base64.RawURLEncoding.EncodeToString(b)
+		if _, err := st.Update(c.Request.Context(), id, map[string][]byte{"n": []byte("0")}, nil, ttl, true); err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"error": "session store unavailable"})
+			return
+		}
+		http.SetCookie(c.Writer, &http.Cookie{Name: "session", Value: sign(id), Path: "/", MaxAge: 3600, HttpOnly: true})
+		c.JSON(http.StatusOK, gin.H{"n": 0})
+	})
+	r.GET("/read", func(c *gin.Context) {
+		if _, n, ok := load(c); ok {
+			c.JSON(http.StatusOK, gin.H{"n": n})
+		}
+	})
+	r.POST("/write", func(c *gin.Context) {
+		id, n, ok := load(c)
+		if !ok {
+			return
+		}
+		ok, err := st.Update(c.Request.Context(), id, map[string][]byte{"n": []byte(strconv.Itoa(n + 1))}, nil, ttl, false)
+		if err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"error": "session store unavailable"})
+			return
+		}
+		if !ok {
+			c.JSON(http.StatusUnauthorized, gin.H{"error": "session ended"})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"n": n + 1})
+	})
+	return r
+}
+
+// memoryBackend keeps sessions in the process: the harness's own ceiling
+// (HTTP client and server, cookie check, no network to a store).
+type memoryBackend struct {
+	mu sync.Mutex
+	m  map[string]map[string][]byte
+}
+
+func (b *memoryBackend) Load(_ context.Context, id string) (map[string][]byte, bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.m[id]
+	if !ok {
+		return nil, false, nil
+	}
+	return maps.Clone(s), true, nil
+}
+
+func (b *memoryBackend) Update(_ context.Context, id string, set map[string][]byte, del []string, _ time.Duration, create bool) (bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.m[id]
+	if !ok {
+		if !create {
+			return false, nil
+		}
+		s = map[string][]byte{}
+		b.m[id] = s
+	}
+	for _, k := range del {
+		delete(s, k)
+	}
+	maps.Copy(s, set)
+	return true, nil
+}
+
+func (b *memoryBackend) Delete(_ context.Context, id string) (bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, ok := b.m[id]
+	delete(b.m, id)
+	return ok, nil
+}
+
+type loadUser struct {
+	http   *http.Client
+	base   string
+	writes int
+	lat    []time.Duration
+	nerr   int
+	errs   []string
+}
+
+func (u *loadUser) do(method, path string) (int, error) {
+	req, err := http.NewRequest(method, u.base+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := u.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	var body struct {
+		N *int `json:"n"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &body) != nil || body.N == nil {
+		return 0, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	return *body.N, nil
+}
+
+type loadResult struct {
+	store, kind   string
+	requests      int
+	rps, p50, p99 float64
+}
+
+// runSegment drives users against their API with kind's mix for d and
+// returns the latencies and the time it took.
+func runSegment(t *testing.T, users []*loadUser, store, kind string, d time.Duration) ([]time.Duration, time.Duration) {
+	t.Helper()
+	writeShare := map[string]float64{"read": 0, "write": 1, "mixed": 0.2}[kind]
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	var deadline time.Time
+	for _, u := range users {
+		u.lat = u.lat[:0]
+		wg.Go(func() {
+			<-start
+			for time.Now().Before(deadline) {
+				write := writeShare == 1 || (writeShare > 0 && rand.Float64() < writeShare)
+				t0 := time.Now()
+				var n int
+				var err error
+				if write {
+					n, err = u.do("POST", "/write")
+				} else {
+					n, err = u.do("GET", "/read")
+				}
+				u.lat = append(u.lat, time.Since(t0))
+				switch {
+				case err != nil:
+				case write && n != u.writes+1:
+					err = fmt.Errorf("write %d answered n=%d", u.writes+1, n)
+				case !write && n != u.writes:
+					err = fmt.Errorf("read after %d writes answered n=%d", u.writes, n)
+				}
+				if err != nil {
+					u.nerr++
+					if len(u.errs) < 3 {
+						u.errs = append(u.errs, err.Error())
+					}
+					return
+				}
+				if write {
+					u.writes++
+				}
+			}
+		})
+	}
+	began := time.Now()
+	deadline = began.Add(d)
+	close(start)
+	wg.Wait()
+	elapsed := time.Since(began)
+	var lat []time.Duration
+	for i, u := range users {
+		lat = append(lat, u.lat...)
+		if u.nerr > 0 {
+			t.Errorf("%s %s: client %d: %s", store, kind, i, strings.Join(u.errs, "; "))
+			u.nerr = 0
+		}
+	}
+	return lat, elapsed
+}
+
+// summarize logs and returns the figures of the segments of one store and
+// load.
+func summarize(t *testing.T, store, kind string, lat []time.Duration, elapsed time.Duration) loadResult {
+	t.Helper()
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+	}
+	res := loadResult{store: store, kind: kind, requests: len(lat), rps: float64(len(lat)) / elapsed.Seconds()}
+	res.p50, res.p99 = pct(0.50), pct(0.99)
+	t.Logf("load store=%s kind=%s clients=%d seconds=%.1f requests=%d rps=%.0f p50=%.2fms p99=%.2fms",
+		store, kind, loadClients, elapsed.Seconds(), res.requests, res.rps, res.p50, res.p99)
+	return res
+}
+
+// newUsers starts srv's clients and logs each one in.
+func newUsers(t *testing.T, url string) []*loadUser {
+	tr := &http.Transport{MaxIdleConns: 2 * loadClients, MaxIdleConnsPerHost: 2 * loadClients}
+	t.Cleanup(tr.CloseIdleConnections)
+	users := make([]*loadUser, loadClients)
+	for i := range users {
+		jar, err := cookiejar.New(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users[i] = &loadUser{http: &http.Client{Transport: tr, Jar: jar, Timeout: 30 * time.Second}, base: url}
+		if _, err := users[i].do("POST", "/login"); err != nil {
+			t.Fatalf("login: %v", err)
+		}
+	}
+	return users
+}
+
+func TestLoadComparison(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	node := startNode(t, "load")
+	d := loadSeconds(t)
+	apis := []struct {
+		name  string
+		users []*loadUser
+	}{}
+	for _, a := range []struct {
+		name string
+		h    http.Handler
+	}{
+		{"gin-contrib/redis", ginContribAPI(t, node.addr())},
+		{"redisstore", redisstoreAPI(t, node.addr())},
+		{"in-process map", backendAPI(&memoryBackend{m: map[string]map[string][]byte{}})},
+	} {
+		srv := httptest.NewServer(a.h)
+		t.Cleanup(srv.Close)
+		apis = append(apis, struct {
+			name  string
+			users []*loadUser
+		}{a.name, newUsers(t, srv.URL)})
+	}
+
+	// Warm up both (pools, connections, caches), unmeasured.
+	for _, a := range apis {
+		runSegment(t, a.users, a.name, "mixed", min(d, time.Second))
+	}
+	// Each load runs in segments of at most 250ms, the two stores taking
+	// turns (who goes first alternates), so that whatever else the machine
+	// does weighs on both alike.
+	seg := min(d, 250*time.Millisecond)
+	rounds := max(1, int((d+seg/2)/seg))
+	var results []loadResult
+	for _, kind := range []string{"read", "write", "mixed"} {
+		lat := make([][]time.Duration, len(apis))
+		took := make([]time.Duration, len(apis))
+		for r := range rounds {
+			for k := range apis {
+				j := (k + r) % len(apis)
+				l, e := runSegment(t, apis[j].users, apis[j].name, kind, seg)
+				lat[j] = append(lat[j], l...)
+				took[j] += e
+			}
+		}
+		for j, a := range apis {
+			results = append(results, summarize(t, a.name, kind, lat[j], took[j]))
+		}
+	}
+
+	// Every counter ends at the number of writes its client made.
+	for _, a := range apis {
+		for i, u := range a.users {
+			if n, err := u.do("GET", "/read"); err != nil || n != u.writes {
+				t.Errorf("%s client %d: read back %d, %v; made %d writes", a.name, i, n, err, u.writes)
+			}
+		}
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n| load | store | requests/s | p50 | p99 |\n|---|---|---:|---:|---:|\n")
+	byKey := map[string]loadResult{}
+	for _, r := range results {
+		byKey[r.kind+" "+r.store] = r
+	}
+	for _, kind := range []string{"read", "write", "mixed"} {
+		for _, store := range []string{"gin-contrib/redis", "redisstore", "in-process map"} {
+			r := byKey[kind+" "+store]
+			fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f ms | %.2f ms |\n", kind, store, r.rps, r.p50, r.p99)
+		}
+		g, m, base := byKey[kind+" gin-contrib/redis"], byKey[kind+" redisstore"], byKey[kind+" in-process map"]
+		if g.rps > 0 && m.rps > 0 && base.rps > 0 {
+			// Time per request spent on the store: what the request
+			// costs beyond the harness's own ceiling.
+			gs, ms := 1e6/g.rps-1e6/base.rps, 1e6/m.rps-1e6/base.rps
+			fmt.Fprintf(&b, "| %s | redisstore ÷ gin-contrib | ×%.2f | store share of each request: %.0fµs vs %.0fµs (×%.1f less) | |\n",
+				kind, m.rps/g.rps, ms, gs, gs/ms)
+		}
+	}
+	t.Log(b.String())
+}
