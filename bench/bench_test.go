@@ -1,12 +1,21 @@
-package crosssession_test
+package bench
 
-// Benchmarks of the request path against the hand-composed equivalent
-// (gin-contrib/cors + gin-contrib/sessions' cookie store) and bare gin.
+// Benchmarks of the request path of crosssession beside its peers, in one
+// binary so that every column is measured in the same run:
+//
+//   - the CORS-only policy (crosssession.Bearer, /impl=bearer) beside
+//     rs/cors (/impl=rscors);
+//   - the session policy (crosssession.Prod, /impl=crosssession) beside
+//     rs/cors + gin-contrib/sessions' cookie store (/impl=rscors-sessions)
+//     and gin-contrib/cors + gin-contrib/sessions' cookie store
+//     (/impl=gincontrib), both of which make sessions.Default work;
+//   - a floor (the same headers from constants, no decisions) and bare gin.
+//
 // See BENCHMARKS.md for the numbers and how to reproduce them:
 //
-//	go test -c -o /tmp/bench.test .
-//	for i in 1 2 3 4 5 6 7 8; do /tmp/bench.test -test.run='^$' -test.bench=. -test.benchmem; done > bench.txt
-//	benchstat -filter '-.name:Codec' -col '/impl@(gincontrib crosssession floor bare)' bench.txt
+//	cd bench && go test -c -o /tmp/bench.test .
+//	for i in $(seq 8); do /tmp/bench.test -test.run='^$' -test.bench=. -test.benchmem; done > /tmp/bench.txt
+//	benchstat -col '/impl@(rscors bearer)' /tmp/bench.txt
 //
 // Each benchmark serves requests through a real gin.Engine. The request is
 // built once and shallow-copied per iteration (gorilla/sessions stores its
@@ -14,7 +23,8 @@ package crosssession_test
 // response goes to a reusable writer, so allocs/op counts gin, the
 // middleware and the handler, not the harness. Before the timed loop each
 // case checks, through httptest.ResponseRecorder, that the stack really
-// does what is measured: CORS headers, a session read, a Set-Cookie.
+// does what is measured: status, CORS headers, a session read, a
+// Set-Cookie.
 
 import (
 	"bytes"
@@ -28,10 +38,11 @@ import (
 	"time"
 
 	"github.com/crosssession/crosssession"
-	"github.com/gin-contrib/cors"
+	gincors "github.com/gin-contrib/cors"
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
+	"github.com/rs/cors"
 )
 
 func init() {
@@ -44,23 +55,32 @@ var benchSecret = bytes.Repeat([]byte("B"), 32)
 
 const (
 	benchAPI      = "https://api.example.com"
+	benchApp      = "https://app.example.com"
 	benchUnlisted = "https://evil.example.org"
 )
 
-// benchOrigins returns the configured origins and the allowed origin the
-// requests come from, always https://app.example.com, so that 1 and 200
-// origins compare the same request. With n > 1: n-1 exact origins, the
-// request's being the last, then a wildcard pattern (gin-contrib/cors
-// scans its list, so that is its slow case).
-func benchOrigins(n int) (list []string, origin string) {
-	const app = "https://app.example.com"
+// The CORS settings every stack is given: crosssession's defaults.
+var (
+	benchMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
+	benchHeaders = []string{"Authorization", "Content-Type", "X-Requested-With"}
+)
+
+const benchMaxAge = 2 * time.Hour
+
+// benchOrigins returns the configured origins. With n > 1: n-2 exact
+// origins, then the requests' one (https://app.example.com), then a
+// wildcard pattern, so that 1 and 200 origins compare the same request
+// (gin-contrib/cors and rs/cors scan their lists, so this is their slow
+// case).
+func benchOrigins(n int) []string {
 	if n == 1 {
-		return []string{app}, app
+		return []string{benchApp}
 	}
+	var list []string
 	for i := range n - 2 {
 		list = append(list, fmt.Sprintf("https://front-%03d.example.net", i))
 	}
-	return append(list, app, "https://*.example.com"), app
+	return append(list, benchApp, "https://*.example.com")
 }
 
 // The handlers are the same for every stack. The session ones call Save,
@@ -107,43 +127,91 @@ func benchRoutes(r *gin.Engine) {
 	})
 }
 
+// A benchImpl is one stack under test.
 type benchImpl struct {
-	name       string
-	cookieName string
-	build      func(origins []string) *gin.Engine
+	name        string
+	cookieName  string // the session cookie; "" without a session
+	credentials bool   // sends Access-Control-Allow-Credentials: true
+	middleware  func(origins []string) []gin.HandlerFunc
+}
+
+func (impl benchImpl) engine(origins []string) *gin.Engine {
+	r := gin.New()
+	r.Use(impl.middleware(origins)...)
+	benchRoutes(r)
+	return r
+}
+
+// rsCORS is rs/cors as a gin middleware, as its wrapper/gin module does it:
+// the request through (*cors.Cors).HandlerFunc, then a preflight answered
+// 204 without running the chain.
+func rsCORS(c *cors.Cors) gin.HandlerFunc {
+	return func(ctx *gin.Context) {
+		c.HandlerFunc(ctx.Writer, ctx.Request)
+		if ctx.Request.Method == http.MethodOptions && ctx.GetHeader("Access-Control-Request-Method") != "" {
+			ctx.AbortWithStatus(http.StatusNoContent)
+		}
+	}
+}
+
+func rsCORSOptions(origins []string, credentials bool) cors.Options {
+	return cors.Options{
+		AllowedOrigins:   origins,
+		AllowedMethods:   benchMethods,
+		AllowedHeaders:   benchHeaders,
+		AllowCredentials: credentials,
+		MaxAge:           int(benchMaxAge.Seconds()),
+	}
+}
+
+// ginContribStore is gin-contrib/sessions' cookie store with the
+// attributes of crosssession's cookie.
+func ginContribSessions() gin.HandlerFunc {
+	store := cookie.NewStore(benchSecret)
+	store.Options(sessions.Options{
+		Path:     "/",
+		MaxAge:   7 * 24 * 3600,
+		Secure:   true,
+		HttpOnly: true,
+		SameSite: http.SameSiteNoneMode,
+	})
+	return sessions.Sessions("session", store)
+}
+
+func quiet(cfg crosssession.Config) crosssession.Config {
+	cfg.Logger = slog.New(slog.DiscardHandler) // no startup report in the output
+	return cfg
 }
 
 var (
-	implCrosssession = benchImpl{"crosssession", "__Host-session", func(origins []string) *gin.Engine {
-		cfg := crosssession.Prod(benchSecret, origins...)
-		cfg.Logger = slog.New(slog.DiscardHandler) // no startup report in the output
-		r := gin.New()
-		r.Use(crosssession.New(cfg))
-		benchRoutes(r)
-		return r
+	// implCrosssession is the session policy, the Prod preset.
+	implCrosssession = benchImpl{"crosssession", "__Host-session", true, func(origins []string) []gin.HandlerFunc {
+		return []gin.HandlerFunc{crosssession.New(quiet(crosssession.Prod(benchSecret, origins...)))}
+	}}
+	// implBearer is the CORS-only policy.
+	implBearer = benchImpl{"bearer", "", false, func(origins []string) []gin.HandlerFunc {
+		return []gin.HandlerFunc{crosssession.New(quiet(crosssession.Bearer(origins...)))}
+	}}
+	// implRSCORS is rs/cors configured like Bearer: CORS only.
+	implRSCORS = benchImpl{"rscors", "", false, func(origins []string) []gin.HandlerFunc {
+		return []gin.HandlerFunc{rsCORS(cors.New(rsCORSOptions(origins, false)))}
+	}}
+	// implRSCORSSessions is rs/cors with credentials, then gin-contrib/sessions'
+	// cookie store: the least hand-composed stack that gives a credentialed
+	// API sessions.Default.
+	implRSCORSSessions = benchImpl{"rscors-sessions", "session", true, func(origins []string) []gin.HandlerFunc {
+		return []gin.HandlerFunc{rsCORS(cors.New(rsCORSOptions(origins, true))), ginContribSessions()}
 	}}
 	// implGincontrib is the stack crosssession replaces, configured alike.
-	implGincontrib = benchImpl{"gincontrib", "session", func(origins []string) *gin.Engine {
-		r := gin.New()
-		r.Use(cors.New(cors.Config{
+	implGincontrib = benchImpl{"gincontrib", "session", true, func(origins []string) []gin.HandlerFunc {
+		return []gin.HandlerFunc{gincors.New(gincors.Config{
 			AllowOrigins:     origins,
 			AllowWildcard:    true,
 			AllowCredentials: true,
-			AllowMethods:     []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"},
-			AllowHeaders:     []string{"Authorization", "Content-Type", "X-Requested-With"},
-			MaxAge:           2 * time.Hour,
-		}))
-		store := cookie.NewStore(benchSecret)
-		store.Options(sessions.Options{
-			Path:     "/",
-			MaxAge:   7 * 24 * 3600,
-			Secure:   true,
-			HttpOnly: true,
-			SameSite: http.SameSiteNoneMode,
-		})
-		r.Use(sessions.Sessions("session", store))
-		benchRoutes(r)
-		return r
+			AllowMethods:     benchMethods,
+			AllowHeaders:     benchHeaders,
+			MaxAge:           benchMaxAge,
+		}), ginContribSessions()}
 	}}
 	// implFloor is the least any middleware doing crosssession's job must
 	// do, with every decision replaced by a constant: the response headers
@@ -153,14 +221,13 @@ var (
 	// (gin allocates c.Keys for it). No CSRF check, no diagnostics, no
 	// session behind the key. crosssession / floor is what its decisions
 	// cost.
-	implFloor = benchImpl{"floor", "", func(origins []string) *gin.Engine {
-		r := gin.New()
+	implFloor = benchImpl{"floor", "", true, func(origins []string) []gin.HandlerFunc {
 		var s sessions.Session
-		app := []string{"https://app.example.com"}
+		app := []string{benchApp}
 		vary, varyPre := []string{"Origin"}, []string{"Origin", "Access-Control-Request-Method, Access-Control-Request-Headers"}
 		yes, methods := []string{"true"}, []string{"GET, HEAD, POST, PUT, PATCH, DELETE"}
 		headers, maxAge := []string{"Authorization, Content-Type, X-Requested-With"}, []string{"7200"}
-		r.Use(func(c *gin.Context) {
+		return []gin.HandlerFunc{func(c *gin.Context) {
 			h := c.Writer.Header()
 			o := c.Request.Header["Origin"]
 			if len(o) != 1 || o[0] != app[0] {
@@ -175,15 +242,15 @@ var (
 			}
 			c.Set(sessions.DefaultKey, s)
 			c.Next()
-		})
-		benchRoutes(r)
-		return r
+		}}
 	}}
-	implBare = benchImpl{"bare", "", func([]string) *gin.Engine {
-		r := gin.New()
-		benchRoutes(r)
-		return r
-	}}
+	implBare = benchImpl{"bare", "", false, func([]string) []gin.HandlerFunc { return nil }}
+)
+
+// The stacks of the CORS-only scenarios and of the session ones.
+var (
+	corsImpls    = []benchImpl{implGincontrib, implRSCORSSessions, implCrosssession, implRSCORS, implBearer, implFloor, implBare}
+	sessionImpls = []benchImpl{implGincontrib, implRSCORSSessions, implCrosssession}
 )
 
 // benchCase is one request of a scenario.
@@ -193,44 +260,57 @@ type benchCase struct {
 	preflight    bool
 	cookie       bool // carries a valid session cookie made by the stack itself
 	// check inspects the response once before timing.
-	check func(impl string, w *httptest.ResponseRecorder, origin string) error
+	check func(impl benchImpl, w *httptest.ResponseRecorder, origin string) error
 }
 
-func runBench(b *testing.B, bc benchCase, impls ...benchImpl) {
+// request returns the request of bc, from origin, with cookie (if any).
+func (bc benchCase) request(origin string, cookie *http.Cookie) *http.Request {
+	r := httptest.NewRequest(bc.method, benchAPI+bc.path, nil)
+	r.Header.Set("Origin", origin)
+	r.Header.Set("Sec-Fetch-Site", "cross-site")
+	if bc.preflight {
+		r.Header.Set("Access-Control-Request-Method", "POST")
+		r.Header.Set("Access-Control-Request-Headers", "content-type")
+	}
+	if cookie != nil {
+		r.Header.Set("Cookie", cookie.Name+"="+cookie.Value)
+	}
+	return r
+}
+
+// prepare builds impl's engine for n origins and the request of bc, and
+// checks once that the engine answers it as bc.check wants.
+func (bc benchCase) prepare(tb testing.TB, impl benchImpl, n int) (*gin.Engine, *http.Request) {
 	gin.SetMode(gin.ReleaseMode)
+	origin := benchApp
+	if bc.unlisted {
+		origin = benchUnlisted
+	}
+	engine := impl.engine(benchOrigins(n))
+	var ck *http.Cookie
+	if bc.cookie {
+		ck = benchLogin(tb, engine, impl.cookieName)
+	}
+	tmpl := bc.request(origin, ck)
+	rec := httptest.NewRecorder()
+	engine.ServeHTTP(rec, benchCopy(tmpl))
+	if err := bc.check(impl, rec, origin); err != nil {
+		tb.Fatalf("%s: %s %s from %s: %v\nheaders: %v", impl.name, bc.method, bc.path, origin, err, rec.Header())
+	}
+	w := &benchWriter{h: make(http.Header)}
+	engine.ServeHTTP(w, benchCopy(tmpl))
+	if w.code != rec.Code {
+		tb.Fatalf("%s: status %d through benchWriter, %d through a recorder", impl.name, w.code, rec.Code)
+	}
+	return engine, tmpl
+}
+
+func runBench(b *testing.B, bc benchCase, impls []benchImpl) {
 	for _, impl := range impls {
 		for _, n := range []int{1, 200} {
 			b.Run(fmt.Sprintf("impl=%s/origins=%d", impl.name, n), func(b *testing.B) {
-				origins, allowed := benchOrigins(n)
-				origin := allowed
-				if bc.unlisted {
-					origin = benchUnlisted
-				}
-				engine := impl.build(origins)
-				tmpl := httptest.NewRequest(bc.method, benchAPI+bc.path, nil)
-				tmpl.Header.Set("Origin", origin)
-				tmpl.Header.Set("Sec-Fetch-Site", "cross-site")
-				if bc.preflight {
-					tmpl.Header.Set("Access-Control-Request-Method", "POST")
-					tmpl.Header.Set("Access-Control-Request-Headers", "content-type")
-				}
-				if bc.cookie {
-					c := benchLogin(b, engine, impl.cookieName, allowed)
-					tmpl.Header.Set("Cookie", c.Name+"="+c.Value)
-				}
-
-				// Check the real thing once.
-				rec := httptest.NewRecorder()
-				engine.ServeHTTP(rec, benchCopy(tmpl))
-				if err := bc.check(impl.name, rec, origin); err != nil {
-					b.Fatalf("%s %s from %s: %v\nheaders: %v", bc.method, bc.path, origin, err, rec.Header())
-				}
+				engine, tmpl := bc.prepare(b, impl, n)
 				w := &benchWriter{h: make(http.Header)}
-				engine.ServeHTTP(w, benchCopy(tmpl))
-				if w.code != rec.Code {
-					b.Fatalf("status %d through benchWriter, %d through a recorder", w.code, rec.Code)
-				}
-
 				b.ReportAllocs()
 				for b.Loop() {
 					w.reset()
@@ -247,9 +327,9 @@ func benchCopy(tmpl *http.Request) *http.Request {
 }
 
 // benchLogin runs the login handler once and returns the session cookie.
-func benchLogin(b *testing.B, engine *gin.Engine, name, origin string) *http.Cookie {
+func benchLogin(tb testing.TB, engine *gin.Engine, name string) *http.Cookie {
 	r := httptest.NewRequest(http.MethodPost, benchAPI+"/api/login", nil)
-	r.Header.Set("Origin", origin)
+	r.Header.Set("Origin", benchApp)
 	rec := httptest.NewRecorder()
 	engine.ServeHTTP(rec, r)
 	for _, c := range rec.Result().Cookies() {
@@ -257,7 +337,7 @@ func benchLogin(b *testing.B, engine *gin.Engine, name, origin string) *http.Coo
 			return c
 		}
 	}
-	b.Fatalf("login: status %d, no %s cookie in %v", rec.Code, name, rec.Header())
+	tb.Fatalf("login: status %d, no %s cookie in %v", rec.Code, name, rec.Header())
 	return nil
 }
 
@@ -289,16 +369,36 @@ func wantStatus(w *httptest.ResponseRecorder, code int) error {
 	return nil
 }
 
-// wantCORS checks the headers of an allowed credentialed response.
-func wantCORS(w *httptest.ResponseRecorder, origin string) error {
+// wantCORS checks the headers of an allowed response: the origin echoed,
+// Vary: Origin, and Access-Control-Allow-Credentials: true exactly when
+// the stack is credentialed.
+func wantCORS(w *httptest.ResponseRecorder, impl benchImpl, origin string) error {
 	h := w.Header()
 	if got := h.Values("Access-Control-Allow-Origin"); len(got) != 1 || got[0] != origin {
 		return fmt.Errorf("Access-Control-Allow-Origin %q, want %q", got, origin)
 	}
-	if got := h.Get("Access-Control-Allow-Credentials"); got != "true" {
-		return fmt.Errorf("Access-Control-Allow-Credentials %q", got)
+	want := ""
+	if impl.credentials {
+		want = "true"
+	}
+	if got := h.Get("Access-Control-Allow-Credentials"); got != want {
+		return fmt.Errorf("Access-Control-Allow-Credentials %q, want %q", got, want)
 	}
 	if !strings.Contains(strings.Join(h.Values("Vary"), ","), "Origin") {
+		return fmt.Errorf("no Vary: Origin")
+	}
+	return nil
+}
+
+// wantNoCORS checks a response to an unlisted origin: no CORS headers,
+// Vary: Origin.
+func wantNoCORS(w *httptest.ResponseRecorder) error {
+	for k := range w.Header() {
+		if strings.HasPrefix(k, "Access-Control-") {
+			return fmt.Errorf("%s %q for an unlisted origin", k, w.Header().Values(k))
+		}
+	}
+	if !strings.Contains(strings.Join(w.Header().Values("Vary"), ","), "Origin") {
 		return fmt.Errorf("no Vary: Origin")
 	}
 	return nil
@@ -320,67 +420,68 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-// BenchmarkPreflight: OPTIONS with Access-Control-Request-Method from an
-// allowed origin. Bare gin answers 404 (no route).
-func BenchmarkPreflight(b *testing.B) {
-	runBench(b, benchCase{
+// The scenarios. Bare gin has no CORS: its preflight is a 404 and its
+// responses have no CORS headers.
+var (
+	// casePreflight: OPTIONS with Access-Control-Request-Method from an
+	// allowed origin.
+	casePreflight = benchCase{
 		method: http.MethodOptions, path: "/api/data", preflight: true,
-		check: func(impl string, w *httptest.ResponseRecorder, origin string) error {
-			if impl == "bare" {
+		check: func(impl benchImpl, w *httptest.ResponseRecorder, origin string) error {
+			if impl.name == "bare" {
 				return wantStatus(w, http.StatusNotFound)
 			}
-			if err := firstErr(wantStatus(w, http.StatusNoContent), wantCORS(w, origin)); err != nil {
+			if err := firstErr(wantStatus(w, http.StatusNoContent), wantCORS(w, impl, origin)); err != nil {
 				return err
 			}
-			if !strings.Contains(w.Header().Get("Access-Control-Allow-Methods"), "POST") {
-				return fmt.Errorf("Access-Control-Allow-Methods %q", w.Header().Get("Access-Control-Allow-Methods"))
+			if m := w.Header().Get("Access-Control-Allow-Methods"); !strings.Contains(m, "POST") {
+				return fmt.Errorf("Access-Control-Allow-Methods %q", m)
+			}
+			if h := w.Header().Get("Access-Control-Allow-Headers"); !strings.Contains(strings.ToLower(h), "content-type") {
+				return fmt.Errorf("Access-Control-Allow-Headers %q", h)
+			}
+			if a := w.Header().Get("Access-Control-Max-Age"); a != "7200" {
+				return fmt.Errorf("Access-Control-Max-Age %q", a)
 			}
 			return nil
 		},
-	}, implCrosssession, implGincontrib, implFloor, implBare)
-}
-
-// BenchmarkSimpleGET: a credentialed GET from an allowed origin whose
-// handler does not touch the session.
-func BenchmarkSimpleGET(b *testing.B) {
-	runBench(b, benchCase{
+	}
+	// caseSimpleGET: a GET from an allowed origin whose handler does not
+	// touch the session.
+	caseSimpleGET = benchCase{
 		method: http.MethodGet, path: "/api/data",
-		check: func(impl string, w *httptest.ResponseRecorder, origin string) error {
-			if impl == "bare" {
-				return wantStatus(w, http.StatusOK)
+		check: func(impl benchImpl, w *httptest.ResponseRecorder, origin string) error {
+			if err := wantStatus(w, http.StatusOK); err != nil || impl.name == "bare" {
+				return err
 			}
-			return firstErr(wantStatus(w, http.StatusOK), wantCORS(w, origin))
+			if v := w.Header().Values("Set-Cookie"); len(v) != 0 {
+				return fmt.Errorf("a request that does not use the session sets a cookie: %q", v)
+			}
+			return wantCORS(w, impl, origin)
 		},
-	}, implCrosssession, implGincontrib, implFloor, implBare)
-}
-
-// BenchmarkUnlistedGET: a GET from an origin not in the list. crosssession
-// runs the handler without CORS headers (the browser hides the response);
-// gin-contrib/cors answers 403 without running it.
-func BenchmarkUnlistedGET(b *testing.B) {
-	runBench(b, benchCase{
+	}
+	// caseUnlistedGET: a GET from an origin not in the list. Every stack
+	// but gin-contrib/cors runs the handler without CORS headers (the
+	// browser hides the response); gin-contrib/cors answers 403 without
+	// running it.
+	caseUnlistedGET = benchCase{
 		method: http.MethodGet, path: "/api/data", unlisted: true,
-		check: func(impl string, w *httptest.ResponseRecorder, origin string) error {
-			switch impl {
+		check: func(impl benchImpl, w *httptest.ResponseRecorder, origin string) error {
+			switch impl.name {
 			case "gincontrib":
 				return wantStatus(w, http.StatusForbidden)
-			case "crosssession", "floor":
-				if v := w.Header().Get("Access-Control-Allow-Origin"); v != "" {
-					return fmt.Errorf("Access-Control-Allow-Origin %q for an unlisted origin", v)
-				}
+			case "bare":
+				return wantStatus(w, http.StatusOK)
 			}
-			return wantStatus(w, http.StatusOK)
+			return firstErr(wantStatus(w, http.StatusOK), wantNoCORS(w))
 		},
-	}, implCrosssession, implGincontrib, implFloor, implBare)
-}
-
-// BenchmarkSessionRead: a request with a valid session cookie; the handler
-// reads four values (string, int, bool, time.Time).
-func BenchmarkSessionRead(b *testing.B) {
-	runBench(b, benchCase{
+	}
+	// caseSessionRead: a request with a valid session cookie; the handler
+	// reads four values (string, int, bool, time.Time).
+	caseSessionRead = benchCase{
 		method: http.MethodGet, path: "/api/me", cookie: true,
-		check: func(impl string, w *httptest.ResponseRecorder, origin string) error {
-			if err := firstErr(wantStatus(w, http.StatusOK), wantCORS(w, origin)); err != nil {
+		check: func(impl benchImpl, w *httptest.ResponseRecorder, origin string) error {
+			if err := firstErr(wantStatus(w, http.StatusOK), wantCORS(w, impl, origin)); err != nil {
 				return err
 			}
 			if w.Body.String() != "user-8c1d2f6a" {
@@ -391,28 +492,50 @@ func BenchmarkSessionRead(b *testing.B) {
 			}
 			return nil
 		},
-	}, implCrosssession, implGincontrib)
-}
-
-// BenchmarkSessionWrite: a request without a cookie whose handler sets
-// four values (a login); the response carries Set-Cookie.
-func BenchmarkSessionWrite(b *testing.B) {
-	runBench(b, benchCase{
+	}
+	// caseSessionWrite: a request without a cookie whose handler sets four
+	// values (a login); the response carries Set-Cookie.
+	caseSessionWrite = benchCase{
 		method: http.MethodPost, path: "/api/login",
-		check: func(impl string, w *httptest.ResponseRecorder, origin string) error {
-			return firstErr(wantStatus(w, http.StatusNoContent), wantCORS(w, origin), wantSetCookie(w))
+		check: func(impl benchImpl, w *httptest.ResponseRecorder, origin string) error {
+			return firstErr(wantStatus(w, http.StatusNoContent), wantCORS(w, impl, origin), wantSetCookie(w))
 		},
-	}, implCrosssession, implGincontrib)
-}
-
-// BenchmarkSessionUpdate: read-modify-write, the common authenticated
-// request that changes the session: cookie in, counter incremented,
-// Set-Cookie out.
-func BenchmarkSessionUpdate(b *testing.B) {
-	runBench(b, benchCase{
+	}
+	// caseSessionUpdate: read-modify-write, the common authenticated
+	// request that changes the session: cookie in, counter incremented,
+	// Set-Cookie out.
+	caseSessionUpdate = benchCase{
 		method: http.MethodPost, path: "/api/touch", cookie: true,
-		check: func(impl string, w *httptest.ResponseRecorder, origin string) error {
-			return firstErr(wantStatus(w, http.StatusNoContent), wantCORS(w, origin), wantSetCookie(w))
+		check: func(impl benchImpl, w *httptest.ResponseRecorder, origin string) error {
+			return firstErr(wantStatus(w, http.StatusNoContent), wantCORS(w, impl, origin), wantSetCookie(w))
 		},
-	}, implCrosssession, implGincontrib)
+	}
+)
+
+func BenchmarkPreflight(b *testing.B)     { runBench(b, casePreflight, corsImpls) }
+func BenchmarkSimpleGET(b *testing.B)     { runBench(b, caseSimpleGET, corsImpls) }
+func BenchmarkUnlistedGET(b *testing.B)   { runBench(b, caseUnlistedGET, corsImpls) }
+func BenchmarkSessionRead(b *testing.B)   { runBench(b, caseSessionRead, sessionImpls) }
+func BenchmarkSessionWrite(b *testing.B)  { runBench(b, caseSessionWrite, sessionImpls) }
+func BenchmarkSessionUpdate(b *testing.B) { runBench(b, caseSessionUpdate, sessionImpls) }
+
+// TestChecks runs every benchmark's check without timing, so plain
+// go test (and go test -race) proves each stack does what is measured.
+func TestChecks(t *testing.T) {
+	for name, c := range map[string]struct {
+		bc    benchCase
+		impls []benchImpl
+	}{
+		"Preflight": {casePreflight, corsImpls}, "SimpleGET": {caseSimpleGET, corsImpls},
+		"UnlistedGET": {caseUnlistedGET, corsImpls}, "SessionRead": {caseSessionRead, sessionImpls},
+		"SessionWrite": {caseSessionWrite, sessionImpls}, "SessionUpdate": {caseSessionUpdate, sessionImpls},
+	} {
+		for _, impl := range c.impls {
+			for _, n := range []int{1, 200} {
+				t.Run(fmt.Sprintf("%s/impl=%s/origins=%d", name, impl.name, n), func(t *testing.T) {
+					c.bc.prepare(t, impl, n)
+				})
+			}
+		}
+	}
 }
