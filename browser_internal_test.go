@@ -219,3 +219,35 @@ func FuzzPrivateCache(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSameOrigin: sameOrigin, which skips working out the scheme when the
+// host already differs, agrees with comparing the Origin against the whole
+// browserView, for any forwarding headers (present or not), trusted peer
+// or not.
+func FuzzSameOrigin(f *testing.F) {
+	f.Add("https://api.example.com", "api.example.com", `proto=https;host=api.example.com`, "", "", true)
+	f.Add("https://evil.example.org", "api.example.com", "", "https", "evil.example.org", true)
+	f.Add("http://x", "x", "", "", "", false)
+	f.Fuzz(func(t *testing.T, origin, host, fwd, proto, xhost string, trusted bool) {
+		r := httptest.NewRequest("GET", "http://internal/", nil)
+		r.Host = host
+		r.RemoteAddr = "192.0.2.7:1234"
+		for k, v := range map[string]string{"Forwarded": fwd, "X-Forwarded-Proto": proto, "X-Forwarded-Host": xhost} {
+			if v != "" {
+				r.Header[k] = []string{v}
+			}
+		}
+		m := &middleware{}
+		if !trusted {
+			m.trusted = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+		}
+		want := false
+		if scheme, h, ok := strings.Cut(origin, "://"); ok {
+			vs, vh := m.browserView(r)
+			want = h == vh && scheme == vs
+		}
+		if got := m.sameOrigin(r, origin); got != want {
+			t.Fatalf("sameOrigin(%q) = %v, browserView says %v", origin, got, want)
+		}
+	})
+}

@@ -284,8 +284,17 @@ func (m *middleware) sameOrigin(r *http.Request, origin string) bool {
 	if !ok {
 		return false
 	}
+	if host != r.Host && !m.mayForwardHost(r) {
+		return false // the browser's host is r.Host: no need to work out the scheme
+	}
 	vs, vh := m.browserView(r)
 	return host == vh && scheme == vs
+}
+
+// mayForwardHost reports whether browserView may read a host other than
+// r.Host from r's forwarding headers.
+func (m *middleware) mayForwardHost(r *http.Request) bool {
+	return (len(r.Header["Forwarded"]) > 0 || len(r.Header["X-Forwarded-Host"]) > 0) && m.trustsPeer(r)
 }
 
 // get is h.Get(k) for a k already in canonical form, without
