@@ -66,18 +66,29 @@ const (
 // the CORS values in writeCORS's order; each is handed out as a slice with
 // len == cap, so an append by other code copies.
 func (m *middleware) headerValues(d decision, preflight bool) []string {
-	n := 1 // Origin alone: an unlisted origin on a route without a session
+	return m.fillHeaderValues(d, preflight, make([]string, m.headerCount(d, preflight)))
+}
+
+// headerCount is the number of values headerValues returns.
+func (m *middleware) headerCount(d decision, preflight bool) int {
 	switch {
 	case d.allow && preflight:
-		n = 7
+		return 7
 	case d.allow && m.expose != "":
-		n = 5
+		return 5
 	case d.allow:
-		n = 4
+		return 4
 	case preflight || m.sess != nil:
-		n = 2
+		return 2
 	}
-	vals := make([]string, n)
+	return 1 // Origin alone: an unlisted origin on a route without a session
+}
+
+// fillHeaderValues is headerValues into vals, which has headerCount
+// elements and belongs to this response alone (the request's session
+// holds them; see sessionConfig.serve).
+func (m *middleware) fillHeaderValues(d decision, preflight bool, vals []string) []string {
+	n := len(vals)
 	vals[0] = vOrigin
 	if n == 1 {
 		return vals

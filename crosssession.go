@@ -292,7 +292,16 @@ func (m *middleware) serve(c *gin.Context) {
 			c.Set(refusedKey, append(refusedBy(c), m.sess))
 		}
 	}
-	vals := m.headerValues(d, false)
+	var s *reqSession
+	var vals []string
+	if m.sess != nil && d.action == actNext {
+		// The response's header values live in its session: one
+		// allocation for both.
+		s = new(reqSession)
+		vals = m.fillHeaderValues(d, false, s.hdr[:m.headerCount(d, false):m.headerCount(d, false)])
+	} else {
+		vals = m.headerValues(d, false)
+	}
 	m.writeHeaders(c.Writer.Header(), d, vals)
 	if d.action == actDefer {
 		c.Next() // a later policy decides
@@ -308,7 +317,7 @@ func (m *middleware) serve(c *gin.Context) {
 	case m.sess == nil:
 		c.Next()
 	default:
-		m.sess.serve(c, d, vals[0:2:2])
+		m.sess.serve(c, s, d, vals[0:2:2])
 	}
 }
 

@@ -97,8 +97,10 @@ func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, backend Bac
 // gin-contrib/sessions' one (handlers still call sessions.Default) and a
 // response writer that saves a changed session before the first byte goes
 // out.
-func (sc *sessionConfig) serve(c *gin.Context, d decision, varyBoth []string) {
-	s := &reqSession{cfg: sc, c: c, r: c.Request, inner: c.Writer, origin: d.origin, allowed: d.allow, varyBoth: varyBoth}
+// s is the request's session, new (zero but for hdr, which may hold the
+// response's header values).
+func (sc *sessionConfig) serve(c *gin.Context, s *reqSession, d decision, varyBoth []string) {
+	s.cfg, s.c, s.r, s.inner, s.origin, s.allowed, s.varyBoth = sc, c, c.Request, c.Writer, d.origin, d.allow, varyBoth
 	s.w = sessionWriter{ResponseWriter: c.Writer, s: s}
 	c.Writer = &s.w
 	c.Set(sessions.DefaultKey, s)
@@ -154,9 +156,12 @@ type reqSession struct {
 	allowed bool
 	// varyBoth is this response's Vary: Origin, Cookie (see addVaryCookie).
 	varyBoth []string
-	inner    gin.ResponseWriter
-	w        sessionWriter
-	gs       *gsessions.Session // nil until first use
+	// hdr holds this response's header values (fillHeaderValues), so that
+	// they cost no allocation of their own.
+	hdr   [5]string
+	inner gin.ResponseWriter
+	w     sessionWriter
+	gs    *gsessions.Session // nil until first use
 	// cookieSess is gs with the built-in cookie store.
 	cookieSess gsessions.Session
 	opts       *gsessions.Options // nil: cfg.opts, or cfg.cross (crossSiteCookie)
