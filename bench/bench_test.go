@@ -28,6 +28,11 @@ package bench
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/gob"
 	"fmt"
 	"log/slog"
@@ -540,4 +545,54 @@ func TestChecks(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkCryptoFloor: the cryptography and encoding a session cookie of
+// the benchmark session cannot do without, alone, at its sizes: HMAC-SHA256
+// of the 114 signed bytes (a fresh HMAC, as the floor counts it,
+// and a pooled one reset per use, as crosssession does), AES-256-CTR set up
+// and run over the 50-byte payload, and base64url decoding of the 176- and
+// 88-character layers (a read; a write encodes the same sizes). What a
+// session read costs over bare gin's GET (BenchmarkSimpleGET/impl=bare)
+// beyond the sum of these is the session's own work.
+func BenchmarkCryptoFloor(b *testing.B) {
+	key := bytes.Repeat([]byte{7}, 32)
+	signed := bytes.Repeat([]byte{'a'}, 114)
+	payload := bytes.Repeat([]byte{'p'}, 50)
+	outer := base64.URLEncoding.EncodeToString(bytes.Repeat([]byte{'o'}, 132))
+	inner := base64.URLEncoding.EncodeToString(bytes.Repeat([]byte{'i'}, 66))
+	b.Run("op=hmac-new", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m := hmac.New(sha256.New, key)
+			m.Write(signed)
+			m.Sum(nil)
+		}
+	})
+	b.Run("op=hmac-pooled", func(b *testing.B) {
+		m := hmac.New(sha256.New, key)
+		var sum [sha256.Size]byte
+		b.ReportAllocs()
+		for b.Loop() {
+			m.Reset()
+			m.Write(signed)
+			m.Sum(sum[:0])
+		}
+	})
+	b.Run("op=aes-ctr", func(b *testing.B) {
+		block, _ := aes.NewCipher(key)
+		iv := make([]byte, aes.BlockSize)
+		b.ReportAllocs()
+		for b.Loop() {
+			cipher.NewCTR(block, iv).XORKeyStream(payload, payload)
+		}
+	})
+	b.Run("op=base64", func(b *testing.B) {
+		dst := make([]byte, 256)
+		b.ReportAllocs()
+		for b.Loop() {
+			base64.URLEncoding.Decode(dst, []byte(outer))
+			base64.URLEncoding.Decode(dst, []byte(inner))
+		}
+	})
 }
