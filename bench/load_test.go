@@ -11,12 +11,13 @@ package bench
 // It runs only when LOAD_SECONDS is set (seconds per stack per route per
 // round), so plain go test stays quick:
 //
-//	cd bench && LOAD_SECONDS=3 LOAD_ROUNDS=5 go test -run=TestLoad -v -count=1 .
+//	cd bench && LOAD_SECONDS=1 LOAD_ROUNDS=15 go test -run=TestLoad -v -count=1 .
 //
 // Each round runs every (route, stack) pair once, in an order rotated from
 // round to round, after a short warm-up; the report gives, per pair, the
-// median over rounds of requests/s, p50 and p99, and the ratio of
-// requests/s to bare gin's. The client is deliberately light (a prebuilt
+// median over rounds of requests/s, p50 and p99, and of the ratio of bare
+// gin's requests/s to the stack's in the same round (its time per request
+// relative to bare gin's). On a shared machine prefer many short rounds. The client is deliberately light (a prebuilt
 // request written on a raw connection, the response parsed by hand, its
 // status and CORS header checked) so that its own cost dilutes the
 // servers' differences as little as possible; it runs in the same process
@@ -78,7 +79,7 @@ type loadResult struct {
 func loadEnv(t *testing.T) (time.Duration, int) {
 	s := os.Getenv("LOAD_SECONDS")
 	if s == "" {
-		t.Skip("LOAD_SECONDS not set: the load run is skipped (e.g. LOAD_SECONDS=3 LOAD_ROUNDS=5)")
+		t.Skip("LOAD_SECONDS not set: the load run is skipped (e.g. LOAD_SECONDS=1 LOAD_ROUNDS=15)")
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f <= 0 {
@@ -306,20 +307,28 @@ func TestLoad(t *testing.T) {
 		loadConns, d, warm, rounds, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(&out, "| route | stack | requests/s | time/request vs bare gin | p50 | p99 |\n|---|---|---:|---:|---:|---:|\n")
 	for _, route := range loadRoutes {
-		var bareRPS float64
+		var bare []loadResult
 		for _, p := range pairs {
 			if p.route != route {
 				continue
 			}
 			rs := results[p]
+			if p.s.stack.impl.name == "bare" {
+				bare = rs
+			}
+			// The cost ratio is the median over rounds of bare gin's
+			// requests/s over this stack's in the same round, which a
+			// machine whose speed drifts between rounds disturbs less than
+			// a ratio of medians.
+			ratios := make([]float64, len(rs))
+			for i := range rs {
+				ratios[i] = bare[i].rps / rs[i].rps
+			}
 			rps, p50, p99 := median(field(rs, func(r loadResult) float64 { return r.rps })),
 				median(field(rs, func(r loadResult) time.Duration { return r.p50 })),
 				median(field(rs, func(r loadResult) time.Duration { return r.p99 }))
-			if p.s.stack.impl.name == "bare" {
-				bareRPS = rps
-			}
 			fmt.Fprintf(&out, "| %s | %s | %.0f | %.2f× | %.0f µs | %.0f µs |\n", route.name, p.s.stack.impl.name, rps,
-				bareRPS/rps, us(p50), us(p99))
+				median(ratios), us(p50), us(p99))
 		}
 	}
 	t.Log("\n" + out.String())
