@@ -32,11 +32,17 @@ type limiter struct {
 	every time.Duration
 	seen  sync.Map // key string -> *limitEntry
 	keys  atomic.Int64
+	// recent is the entry of the last key looked up: a run of events of
+	// one reason (an unlisted origin in Production, whose key is its
+	// reason's code) skips the map. Entries are never removed, so it is
+	// never stale.
+	recent atomic.Pointer[limitEntry]
 }
 
 const limiterMaxKeys = 1024
 
 type limitEntry struct {
+	key        string       // the key it is stored under
 	last       atomic.Int64 // unix nanoseconds of the last line logged
 	suppressed atomic.Int64 // events since then
 }
@@ -45,18 +51,22 @@ type limitEntry struct {
 // were suppressed since the last one. fallback is used when key is new and
 // the limiter is full.
 func (l *limiter) allow(key, fallback string) (bool, int64) {
-	v, ok := l.seen.Load(key)
-	if !ok {
-		if l.keys.Load() >= limiterMaxKeys {
-			key = fallback
+	e := l.recent.Load()
+	if e == nil || e.key != key {
+		v, ok := l.seen.Load(key)
+		if !ok {
+			if l.keys.Load() >= limiterMaxKeys {
+				key = fallback
+			}
+			var loaded bool
+			v, loaded = l.seen.LoadOrStore(key, &limitEntry{key: key})
+			if !loaded {
+				l.keys.Add(1)
+			}
 		}
-		var loaded bool
-		v, loaded = l.seen.LoadOrStore(key, new(limitEntry))
-		if !loaded {
-			l.keys.Add(1)
-		}
+		e = v.(*limitEntry)
+		l.recent.Store(e)
 	}
-	e := v.(*limitEntry)
 	now := time.Now().UnixNano()
 	last := e.last.Load()
 	if last != 0 && now-last < int64(l.every) && now >= last {

@@ -136,6 +136,40 @@ func TestLimiter(t *testing.T) {
 	}
 }
 
+// TestLimiterRecent: the entry kept for the last key looked up never
+// answers for another key: interleaved keys keep their own counts, and
+// past the key limit a new key still goes to the fallback key's entry
+// whichever key was looked up before it.
+func TestLimiterRecent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := &limiter{every: time.Minute}
+		for _, k := range []string{"a", "b", "a", "a", "b", "c"} {
+			l.allow(k, "r")
+		}
+		time.Sleep(time.Minute)
+		for k, want := range map[string]int64{"a": 2, "b": 1, "c": 0} {
+			if ok, n := l.allow(k, "r"); !ok || n != want {
+				t.Errorf("key %s: logged %v with %d suppressed, want true and %d", k, ok, n, want)
+			}
+		}
+		full := &limiter{every: time.Hour}
+		for i := range limiterMaxKeys {
+			full.allow(fmt.Sprint("k", i), "r")
+		}
+		full.allow("new-1", "fallback") // logged under the fallback key
+		for _, k := range []string{"new-1", "k0", "new-1", "new-2"} {
+			full.allow(k, "fallback")
+		}
+		time.Sleep(time.Hour)
+		if ok, n := full.allow("new-3", "fallback"); !ok || n != 3 {
+			t.Errorf("fallback key: logged %v with %d suppressed, want true and 3", ok, n)
+		}
+		if ok, n := full.allow("k0", "fallback"); !ok || n != 1 {
+			t.Errorf("key k0: logged %v with %d suppressed, want true and 1", ok, n)
+		}
+	})
+}
+
 // TestDiagnosticsReportSuppressed: the line logged after an interval says
 // how many events of that reason were not logged in between. (Fake time:
 // the minute passes at once and no machine stall can split the burst.)
