@@ -14,7 +14,9 @@ import (
 //
 // crosssession calls it at most once to load a session and once to save
 // it per request, and not at all for a request that does not use the
-// session. Implementations must be safe for concurrent use. An error means
+// session. Value names are never empty (a session's "" key is refused with
+// ErrUnencodable before the Backend is called), so an implementation may
+// use "" for its own purposes. Implementations must be safe for concurrent use. An error means
 // the backend failed (the request that needed the session is answered
 // with 503); an absent session is not an error.
 type Backend interface {

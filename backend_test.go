@@ -2,6 +2,7 @@ package crosssession_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -177,5 +178,30 @@ func TestBackendValidated(t *testing.T) {
 	cfg.Store = nil
 	if r := cfg.Report(); !strings.Contains(r, "memBackend, one value at a time") {
 		t.Errorf("report:\n%s", r)
+	}
+}
+
+// TestBackendRefusesKeysItCannotName: a Backend stores values under
+// non-empty string keys; any other key fails the save with ErrUnencodable
+// naming it, and the Backend is not called.
+func TestBackendRefusesKeysItCannotName(t *testing.T) {
+	t.Parallel()
+	for _, key := range []any{"", 7, struct{ ID int }{1}} {
+		b := newMemBackend()
+		a := backendApp(t, b)
+		var err error
+		a.POST("/odd", func(c *gin.Context) {
+			s := sessions.Default(c)
+			s.Set(key, "v")
+			err = s.Save()
+			c.Status(204)
+		})
+		w := serve(a, req("POST", "/odd"))
+		if _, u, _ := b.calls(); !errors.Is(err, crosssession.ErrUnencodable) || u != 0 || len(w.Result().Cookies()) != 0 {
+			t.Errorf("key %#v: Save = %v, %d updates, cookies %v; want ErrUnencodable, none, none", key, err, u, w.Result().Cookies())
+		}
+		if err != nil && !strings.Contains(err.Error(), fmt.Sprintf("%#v", key)) {
+			t.Errorf("key %#v: the error does not name it: %v", key, err)
+		}
 	}
 }

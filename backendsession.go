@@ -122,9 +122,9 @@ func (s *reqSession) backendChanges(vs map[any]any) (map[string][]byte, []string
 	set := make(map[string][]byte, len(vs))
 	for k, v := range vs {
 		name, ok := k.(string)
-		if !ok {
-			return nil, nil, newError(ErrUnencodable, nil, "key %v: a Backend stores values under string keys, "+
-				"not %T", k, k)
+		if !ok || name == "" {
+			return nil, nil, newError(ErrUnencodable, nil, "key %#v: a Backend stores values under non-empty "+
+				"string keys, not %T", k, k)
 		}
 		b, err := encodeValue(v)
 		if err != nil {
