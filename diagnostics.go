@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crosssession/crosssession/internal/origin"
 	"github.com/gin-gonic/gin"
 )
 
@@ -350,15 +351,15 @@ func nearCandidates(rules []originRule) []nearCand {
 // called a near miss.
 const maxNearEdits = 3
 
-// nearest returns the configured origin most like origin, or "" when none
+// nearest returns the configured origin most like o, or "" when none
 // is a near miss: a loopback host swapped for another (localhost vs
 // 127.0.0.1) or a few characters off (a port typo, http vs https). It
 // allocates only its result.
-func (m *middleware) nearest(origin string) string {
-	if len(origin) > 100 {
+func (m *middleware) nearest(o string) string {
+	if len(o) > 100 {
 		return ""
 	}
-	scheme, rest, _ := strings.Cut(origin, "://")
+	scheme, rest, _ := strings.Cut(o, "://")
 	host, port := splitHostPort(rest)
 	loopback := isLoopbackHost(host)
 	var buf [300]byte
@@ -372,7 +373,7 @@ func (m *middleware) nearest(origin string) string {
 		if c.loopback && loopback && c.scheme == scheme && p == port {
 			score = 0 // localhost ↔ 127.0.0.1: the classic mix-up
 		} else {
-			score = distance(origin, appendOrigin(buf[:0], c.scheme, c.host, p), maxNearEdits)
+			score = origin.EditDistance(o, appendOrigin(buf[:0], c.scheme, c.host, p), maxNearEdits)
 		}
 		if score < bestScore {
 			best, bestScore, bestPort = i, score, p
@@ -391,47 +392,6 @@ func appendOrigin(b []byte, scheme, host, port string) []byte {
 		b = append(append(b, ':'), port...)
 	}
 	return b
-}
-
-// distance is the Levenshtein distance between a and b when it is at most
-// k, and k+1 otherwise. Only cells within k of the diagonal are computed,
-// on the stack: len(a) and len(b) must be under 128.
-func distance(a string, b []byte, k int) int {
-	if len(a) >= 128 || len(b) >= 128 || len(a)-len(b) > k || len(b)-len(a) > k {
-		return k + 1
-	}
-	var prev, cur [128]int
-	for j := range len(b) + 1 {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		lo, hi := max(1, i-k), min(len(b), i+k)
-		cur[lo-1] = k + 1
-		if lo == 1 {
-			cur[0] = i
-		}
-		rowMin := cur[lo-1]
-		for j := lo; j <= hi; j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			up := k + 1
-			if j <= i-1+k {
-				up = prev[j]
-			}
-			cur[j] = min(up+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if hi < len(b) {
-			cur[hi+1] = k + 1
-		}
-		if rowMin > k {
-			return k + 1
-		}
-		prev, cur = cur, prev
-	}
-	return min(prev[len(b)], k+1)
 }
 
 // Report returns the startup report New logs: the policy as the browser

@@ -69,7 +69,7 @@ func validScheme(s string) bool {
 // schemeTypo returns "http" or "https" when scheme is a near miss of one
 // of them ("htps", "htp", "hhttp"), else "".
 func schemeTypo(scheme string) string {
-	dh, ds := distance(scheme, "http"), distance(scheme, "https")
+	dh, ds := EditDistance(scheme, []byte("http"), 3), EditDistance(scheme, []byte("https"), 3)
 	switch {
 	case ds <= 2 && ds <= dh && len(scheme) >= 3:
 		return "https"
@@ -184,25 +184,4 @@ func checkUUID(id, what string, upper bool) (string, string) {
 		return "", fmt.Sprintf("has host %q where %s belongs (8-4-4-4-12 hexadecimal digits)", id, what)
 	}
 	return id, ""
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
