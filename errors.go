@@ -31,10 +31,11 @@ var (
 	ErrCookieTooLarge = errors.New("crosssession: session cookie too large")
 
 	// ErrUnencodable: a session value cannot be encoded (a type not
-	// registered with gob.Register).
+	// registered with gob.Register), or, with a Config.Backend, its key is
+	// not a non-empty string.
 	ErrUnencodable = errors.New("crosssession: session value cannot be encoded")
 
-	// ErrSessionRevoked: a session loaded from a Store was ended (Logout,
+	// ErrSessionRevoked: a session loaded from a Backend or Store was ended (Logout,
 	// or Login elsewhere) while the request ran; its change was dropped
 	// rather than bringing the session back.
 	ErrSessionRevoked = errors.New("crosssession: session ended while the request ran")
@@ -44,8 +45,9 @@ var (
 	// Only Config.ErrorHandler sees it.
 	ErrCrossOrigin = errors.New("crosssession: cross-origin request refused")
 
-	// ErrStoreUnavailable: the session store (Config.Store, e.g. Redis)
-	// failed to load, save or delete a session.
+	// ErrStoreUnavailable: the server-side session store (Config.Backend,
+	// e.g. redisstore, or Config.Store) failed to load, save or delete a
+	// session.
 	ErrStoreUnavailable = errors.New("crosssession: session store unavailable")
 )
 

@@ -33,8 +33,8 @@ import (
 // group under the nested group's path gets the outer policy for the request
 // but the nested one's for its preflight. Nested session policies should use
 // different cookie names: a policy that reads the cookie of an enclosing
-// policy (the same name and a common key, or the same name with a Store,
-// since two Store values may share one backend) cannot admit an unsafe
+// policy (the same name and a common key, or the same name with a Store or
+// Backend, since two of them may share one Redis) cannot admit an unsafe
 // request that any enclosing policy, at any depth, refuses.
 //
 // Policies may be stacked: an engine-level [New] (typically [Bearer]) with

@@ -58,8 +58,8 @@ const (
 //
 // The code is signed and encrypted with the policy's key, names the target
 // origin (a request from another Origin cannot redeem it), expires after
-// 60 seconds, and is single-use: with a Store the record it names is
-// deleted when redeemed; with the cookie store each process remembers the
+// 60 seconds, and is single-use: with a Backend or a Store the record it
+// names is deleted when redeemed, on every machine; with the cookie store each process remembers the
 // codes it redeemed (another machine could accept a stolen code within its
 // 60 seconds). A fragment is never sent to a server nor in a Referer, and
 // the README's front-end line removes it from the history.

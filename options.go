@@ -50,10 +50,10 @@ type Config struct {
 	// is not logged out: a session ends between 3/4 IdleTimeout and
 	// IdleTimeout after the last request. Logout leaves a fence cookie so a
 	// renewal racing it cannot undo it. Zero (the default) sets no idle
-	// timeout: sessions end only at Cookie.MaxAge. It needs the built-in
-	// cookie store: a gin-contrib Store cannot renew a record without
-	// re-creating one that a logout deleted, so that combination is an
-	// error.
+	// timeout: sessions end only at Cookie.MaxAge. It works with the cookie
+	// store and a Backend; a gin-contrib Store cannot renew a record
+	// without re-creating one that a logout deleted, so that combination
+	// is an error.
 	IdleTimeout time.Duration
 
 	// AllowOriginFunc allows origins decided at run time (a tenant table,
@@ -73,8 +73,9 @@ type Config struct {
 	// without logging users out: put the new key first and keep the old one
 	// until its cookies have expired. Each key must be at least 32 random
 	// bytes. Empty means: an error in Production; in Development, a random
-	// key made at start (sessions end when the process restarts). Ignored
-	// when Store is set.
+	// key made at start (sessions end when the process restarts). With a
+	// Backend they sign the session ID in the cookie. Ignored when Store is
+	// set.
 	Keys [][]byte
 
 	// Cookie sets the session cookie's attributes.
