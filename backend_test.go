@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/crosssession/crosssession"
@@ -204,4 +205,36 @@ func TestBackendRefusesKeysItCannotName(t *testing.T) {
 			t.Errorf("key %#v: the error does not name it: %v", key, err)
 		}
 	}
+}
+
+// TestBackendEndedSessionNeverLendsItsID: a session the server finds ended
+// (here a deploy shortened IdleTimeout while its record lives on) is
+// refused, its record deleted, and the fresh session that follows gets a
+// new ID: a copy of the old cookie opens nothing that comes after.
+func TestBackendEndedSessionNeverLendsItsID(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newMemBackend()
+		before := prodCfg()
+		before.Backend, before.IdleTimeout = b, 8*time.Hour
+		old := serve(newApp(t, before), req("POST", "/login")).Result().Cookies()[0] // a copy someone keeps
+		time.Sleep(time.Hour)
+		after := prodCfg()
+		after.Backend, after.IdleTimeout = b, 30*time.Minute
+		a := newApp(t, after)
+		a.POST("/cart", func(c *gin.Context) { sessions.Default(c).Set("cart", "new cart"); c.Status(204) })
+		a.GET("/cart", func(c *gin.Context) { c.String(200, "%v", sessions.Default(c).Get("cart")) })
+		if w := serve(a, withCookie(req("GET", "/me"), old)); w.Code != http.StatusUnauthorized || len(b.m) != 0 {
+			t.Fatalf("the ended session: %d, %d records; want 401 and its record deleted", w.Code, len(b.m))
+		}
+		fresh := serve(a, withCookie(req("POST", "/cart"), old)).Result().Cookies()
+		if len(fresh) != 1 || fresh[0].Value == old.Value {
+			t.Fatalf("the fresh session's cookie: %v", fresh)
+		}
+		if w := serve(a, withCookie(req("GET", "/cart"), old)); strings.Contains(w.Body.String(), "new cart") {
+			t.Errorf("the old cookie opens the session that followed: %q", w.Body)
+		}
+		if w := serve(a, withCookie(req("GET", "/cart"), fresh[0])); w.Body.String() != "new cart" {
+			t.Errorf("the fresh session: %q", w.Body)
+		}
+	})
 }

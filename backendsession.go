@@ -54,13 +54,18 @@ func (s *reqSession) loadFromBackend() *gsessions.Session {
 			gs.Values[k] = v
 		}
 	}
-	gs.ID, s.backend.loaded = id, raw
 	if seen, ok := gs.Values[metaSeen].(int64); ok {
 		issued = seen
 	}
 	if s.admit(gs, issued, false); !s.hadCookie {
+		// Ended (lifetime): the request goes on with a fresh session under
+		// a new ID, and the record goes (best effort: its TTL ends it
+		// anyway), so no copy of the old cookie opens what comes next.
 		gs.IsNew = true
+		_, _ = s.cfg.backend.Delete(s.backendCtx(), id)
+		return gs
 	}
+	gs.ID, s.backend.loaded = id, raw
 	return gs
 }
 

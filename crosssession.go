@@ -3,6 +3,7 @@ package crosssession
 import (
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -286,8 +287,16 @@ func (m *middleware) serve(c *gin.Context) {
 		return
 	}
 	if d.action == actForbid || d.action == actNext && m.sess != nil && d.origin != "" && !isSafe(c.Request.Method) {
-		var record bool
-		d, record = stack(d, m.sess, !isSafe(c.Request.Method), d.action == actForbid && m.defersTo(c), refusedBy(c))
+		var record, later bool
+		var between string
+		if d.action == actForbid {
+			later, between = m.defersTo(c)
+		}
+		d, record = stack(d, m.sess, !isSafe(c.Request.Method), later, refusedBy(c))
+		if between != "" {
+			d.csrf = fmt.Errorf("%w; a session Group later in the chain may allow it, but %s runs between the two "+
+				"and would run before any CSRF check: register it inside the Group, or after it", d.csrf, between)
+		}
 		if record {
 			c.Set(refusedKey, append(refusedBy(c), m.sess))
 		}

@@ -58,7 +58,7 @@ func isGroupPreflight(h gin.HandlerFunc) bool {
 // handlerNames are the names gin reports for the middleware of New and of
 // a session Group, stored by the first Group (a package-level initializer
 // would be an initialization cycle through serve).
-type handlerNames struct{ group, new string }
+type handlerNames struct{ group, bearer, new string }
 
 var chainNames atomic.Pointer[handlerNames]
 
@@ -80,12 +80,15 @@ func handlerName(h gin.HandlerFunc) string {
 // a session Group that comes after it in this route's chain decide
 // instead: that group applies its own allow-list and check. A Group knows
 // its index in the chain; a policy made by New looks after the last one in
-// the chain. A Bearer Group never takes over (it has no CSRF check). Only
-// called on the refusal path: HandlerNames allocates.
-func (m *middleware) defersTo(c *gin.Context) bool {
+// the chain. A Bearer Group never takes over (it has no CSRF check). When
+// a handler of the app runs between m and that Group, m does not defer:
+// the handler would run before any CSRF check, without a session; its name
+// is returned to explain the refusal. Only called on the refusal path:
+// HandlerNames allocates.
+func (m *middleware) defersTo(c *gin.Context) (bool, string) {
 	n := chainNames.Load()
 	if n == nil {
-		return false // no Group exists
+		return false, "" // no Group exists
 	}
 	chain := c.HandlerNames()
 	from := len(chain) // not found in the chain (wrapped in a closure): never defer
@@ -98,7 +101,19 @@ func (m *middleware) defersTo(c *gin.Context) bool {
 			}
 		}
 	}
-	return from < len(chain) && slices.Contains(chain[from:], n.group)
+	if from >= len(chain) {
+		return false, ""
+	}
+	g := slices.Index(chain[from:], n.group)
+	if g < 0 {
+		return false, ""
+	}
+	for _, name := range chain[from : from+g] {
+		if name != n.new && name != n.bearer {
+			return false, name
+		}
+	}
+	return true, ""
 }
 
 // warnPredecessors warns once when handlers other than gin's logger and
@@ -135,7 +150,8 @@ func register(g *gin.RouterGroup, m *middleware) {
 		panic("crosssession: Group: cannot find the gin engine of the group (gin changed its RouterGroup)")
 	}
 	if chainNames.Load() == nil {
-		chainNames.Store(&handlerNames{group: handlerName(m.handleGroup), new: handlerName(m.handle)})
+		chainNames.Store(&handlerNames{group: handlerName(m.handleGroup), bearer: handlerName(m.handleBearerGroup),
+			new: handlerName(m.handle)})
 	}
 	groups.Lock()
 	defer groups.Unlock()

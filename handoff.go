@@ -4,6 +4,7 @@ import (
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -27,16 +28,37 @@ import (
 // credentialed fetch, whose response sets the cookie in the front end's
 // own partition.
 
-// ErrHandoffTarget: the URL given to Handoff is not an http(s) URL of a
-// front end the policy allows, or has a fragment.
-var ErrHandoffTarget = errors.New("crosssession: handoff target refused")
+// A code is bound to the browser that started the login: the front end
+// puts a random verifier in its sessionStorage and in the URL that starts
+// the login (?crosssession=<verifier>); the API keeps its SHA-256 in a
+// first-party cookie (<name>-login) until Handoff puts it in the code; the
+// redeeming fetch sends the verifier beside the code. An attacker's own
+// code, sent to a victim's front end, meets a verifier it was not made
+// for (login CSRF).
+
+var (
+	// ErrHandoffTarget: the URL given to Handoff is not an http(s) URL of a
+	// front end the policy allows, or has a fragment.
+	ErrHandoffTarget = errors.New("crosssession: handoff target refused")
+
+	// ErrHandoffUnbound: Handoff found no verifier of the browser that
+	// started the login: the login did not start at a URL of this API with
+	// ?crosssession=<verifier> (README, "Logins by redirect"), or more than
+	// 10 minutes ago.
+	ErrHandoffUnbound = errors.New("crosssession: login not started by the front end")
+)
 
 const (
-	hHandoff       = "X-Crosssession-Handoff" // the header that redeems a code
-	handoffParam   = "crosssession="          // the fragment that carries it
-	handoffName    = "crosssession-handoff"   // the name its MAC binds
-	handoffMaxAge  = 60                       // seconds a code lives
-	handoffMaxSeen = 4096                     // redeemed codes remembered
+	hHandoff         = "X-Crosssession-Handoff" // the header that redeems a code
+	handoffFragment  = "crosssession="          // the fragment that carries it
+	handoffParam     = "crosssession"           // the query parameter that starts a login
+	handoffName      = "crosssession-handoff"   // the name its MAC binds (with the cookie name)
+	handoffMaxAge    = 60                       // seconds a code lives
+	handoffMaxSeen   = 4096                     // redeemed codes remembered
+	loginSuffix      = "-login"                 // the cookie holding a login's binding: name + loginSuffix
+	loginMaxAge      = 600                      // seconds a login may take (at the identity provider)
+	verifierMinBytes = 16                       // a verifier's length, in bytes
+	verifierMaxBytes = 128
 )
 
 // Handoff ends a login that happened in a top-level navigation: instead of
@@ -46,28 +68,36 @@ const (
 //
 //	target#crosssession=<code>
 //
-// The front end redeems the code once, within 60 seconds, by sending it in
-// the X-Crosssession-Handoff header of a credentialed fetch to any route of
-// the policy; that response sets the session cookie for the front end
-// (README, "Logins by redirect"). Call it after the session holds the
-// user (after Login and Set):
+// The login must have started at a URL of this API carrying
+// ?crosssession=<verifier>, a random value (16 to 128 URL-safe characters)
+// the front end keeps in sessionStorage: in this request (a form that logs
+// in at once) or, within 10 minutes, in an earlier one whose response left
+// its SHA-256 in the first-party <name>-login cookie (a login through an
+// identity provider). The code is bound to it. The front end redeems the
+// code once, within 60 seconds, by sending "<code> <verifier>" in the
+// X-Crosssession-Handoff header of a credentialed fetch to any route of the
+// policy; that response sets the session cookie for the front end (README,
+// "Logins by redirect"). So a code sent to a front end whose browser did
+// not start that login (an attacker's own code: login CSRF) is refused.
+// Call it after the session holds the user (after Login and Set):
 //
 //	crosssession.Login(c)
 //	sessions.Default(c).Set("user", id)
-//	crosssession.Handoff(c, "https://myapp.vercel.app/")
+//	if err := crosssession.Handoff(c, "https://myapp.vercel.app/"); err != nil { ... }
 //
-// The code is signed and encrypted with the policy's key, names the target
-// origin (a request from another Origin cannot redeem it), expires after
-// 60 seconds, and is single-use: with a Backend or a Store the record it
-// names is deleted when redeemed, on every machine; with the cookie store each process remembers the
-// codes it redeemed (another machine could accept a stolen code within its
-// 60 seconds). A fragment is never sent to a server nor in a Referer, and
-// the README's front-end line removes it from the history.
+// The code is signed and encrypted with the policy's key and bound to its
+// cookie name, names the target origin (a request from another Origin
+// cannot redeem it), expires after 60 seconds, and is single-use: with a
+// Backend or a Store the record it names is deleted when redeemed, on every
+// machine; with the cookie store each process remembers the codes it
+// redeemed (another machine could accept a stolen code, with its verifier,
+// within its 60 seconds). A fragment is never sent to a server nor in a
+// Referer, and the README's front-end line removes it from the history.
 //
 // It returns an error wrapping ErrHandoffTarget for a target that is not
-// an allowed front end (no open redirect), ErrNoSession,
-// ErrResponseWritten, or ErrStoreUnavailable; the response is then not
-// written.
+// an allowed front end (no open redirect), ErrHandoffUnbound when the login
+// did not start with a verifier, ErrNoSession, ErrResponseWritten, or
+// ErrStoreUnavailable; the response is then not written.
 func Handoff(c *gin.Context, target string) error {
 	s, err := current(c)
 	if err != nil {
@@ -85,25 +115,34 @@ func Handoff(c *gin.Context, target string) error {
 	if !s.cfg.m.allowed(origin) {
 		return newError(ErrHandoffTarget, nil, "the origin %q of %q is not allowed by this policy", origin, target)
 	}
-	code, err := s.handoffCode(origin)
+	binding, hadCookie := s.loginBinding()
+	if binding == nil {
+		return newError(ErrHandoffUnbound, nil, "the login did not start at a URL of this API with ?%s=<verifier> "+
+			"(the value the front end keeps in sessionStorage; README, \"Logins by redirect\"), or started over %d "+
+			"minutes ago, so the code could not be bound to the browser that started it", handoffParam, loginMaxAge/60)
+	}
+	code, err := s.handoffCode(origin, binding)
 	if err != nil {
 		return err
 	}
-	s.dirty = false // the session goes in the code, not in a first-party cookie
+	s.dirty, s.handedOff = false, true // the session goes in the code, not in a first-party cookie
 	h := c.Writer.Header()
+	if hadCookie {
+		h.Add(hSetCookie, s.loginCookie("", -1))
+	}
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
-	c.Redirect(http.StatusSeeOther, target+"#"+handoffParam+code)
+	c.Redirect(http.StatusSeeOther, target+"#"+handoffFragment+code)
 	return nil
 }
 
 // handoffCode encodes the session for origin: its values (cookie store),
 // or the cookie value of its saved record (Store).
-func (s *reqSession) handoffCode(origin string) (string, error) {
+func (s *reqSession) handoffCode(origin string, binding []byte) (string, error) {
 	gs := s.session()
 	nonce := make([]byte, 16)
 	rand.Read(nonce)
-	payload := map[any]any{"o": origin, "n": nonce}
+	payload := map[any]any{"o": origin, "n": nonce, "b": binding}
 	switch {
 	case s.cfg.backend != nil:
 		maxAge := s.stamp(gs.Values, time.Now())
@@ -126,25 +165,93 @@ func (s *reqSession) handoffCode(origin string) (string, error) {
 		}
 		payload["id"] = ck.Value
 	}
-	code, err := s.cfg.handoff.Encode(handoffName, payload)
+	code, err := s.cfg.handoff.Encode(s.cfg.handoffName(), payload)
 	if err != nil {
 		return "", s.explainEncode(err, gs.Values)
 	}
 	return code, nil
 }
 
+// loginBinding returns the SHA-256 of the verifier of the browser that
+// started this login, from this request's ?crosssession= (a form that logs
+// in at once) or else from the newest <name>-login cookie a request with it
+// left (a login through an identity provider), and whether the request
+// carried such a cookie; nil when there is none.
+func (s *reqSession) loginBinding() (binding []byte, hadCookie bool) {
+	for _, ck := range s.r.CookiesNamed(s.cfg.name + loginSuffix) {
+		hadCookie = true
+		if b, err := base64.RawURLEncoding.DecodeString(ck.Value); err == nil && len(b) == sha256.Size {
+			binding = b
+		}
+	}
+	if s.verifier != "" {
+		sum := sha256.Sum256([]byte(s.verifier))
+		binding = sum[:]
+	}
+	return binding, hadCookie
+}
+
+// noteLoginStart keeps the request's ?crosssession=<verifier>, if well
+// formed: the response leaves its SHA-256 in the <name>-login cookie for a
+// later Handoff, unless this request's handler calls Handoff itself.
+func (s *reqSession) noteLoginStart(r *http.Request) {
+	if v := r.URL.Query().Get(handoffParam); validVerifier(v) {
+		s.verifier = v
+	}
+}
+
+// validVerifier reports whether v can be a front end's verifier: 16 to 128
+// URL-safe characters (so "undefined" and "null", what a front end without
+// one would send, never are).
+func validVerifier(v string) bool {
+	if len(v) < verifierMinBytes || len(v) > verifierMaxBytes {
+		return false
+	}
+	for i := range len(v) {
+		c := v[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' ||
+			c == '.' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
+// loginCookie is the Set-Cookie of the <name>-login cookie: value for
+// maxAge seconds, first-party with the configured attributes, HttpOnly,
+// and SameSite=None when Secure (an identity provider may answer with a
+// cross-site form POST, which carries no Lax cookie).
+func (s *reqSession) loginCookie(value string, maxAge int) string {
+	opts := s.cfg.opts
+	opts.MaxAge, opts.HttpOnly, opts.SameSite = maxAge, true, http.SameSiteLaxMode
+	if opts.Secure {
+		opts.SameSite = http.SameSiteNoneMode
+	}
+	return gsessions.NewCookie(s.cfg.name+loginSuffix, value, &opts).String()
+}
+
+// setLoginCookie leaves the binding of this request's verifier for a later
+// Handoff (a login that goes on at an identity provider).
+func (s *reqSession) setLoginCookie() {
+	sum := sha256.Sum256([]byte(s.verifier))
+	h := s.inner.Header()
+	h[hSetCookie] = append(h[hSetCookie], s.loginCookie(base64.RawURLEncoding.EncodeToString(sum[:]), loginMaxAge))
+	privateCache(h)
+}
+
 // redeem replaces the request's session with the one a Handoff code
 // carries, to be saved in this response; a code that cannot be redeemed is
 // diagnosed and the request goes on with its own session.
-func (s *reqSession) redeem(code string) {
-	if why := s.tryRedeem(code); why != "" {
+func (s *reqSession) redeem(header string) {
+	if why := s.tryRedeem(header); why != "" {
 		s.cfg.m.diagnose(s.c, rHandoffRefused, s.origin, why)
 	}
 }
 
-func (s *reqSession) tryRedeem(code string) string {
+func (s *reqSession) tryRedeem(header string) string {
+	code, verifier, _ := strings.Cut(header, " ")
 	var p map[any]any
-	if err := s.cfg.handoff.Decode(handoffName, code, &p); err != nil {
+	if err := s.cfg.handoff.Decode(s.cfg.handoffName(), code, &p); err != nil {
 		if strings.Contains(err.Error(), "expired timestamp") {
 			return "it is older than 60 seconds"
 		}
@@ -152,6 +259,15 @@ func (s *reqSession) tryRedeem(code string) string {
 	}
 	if o, _ := p["o"].(string); o != s.origin {
 		return "it was issued for " + clip(o)
+	}
+	if !validVerifier(verifier) {
+		return "it came without the verifier of the login (the front end sends X-Crosssession-Handoff: " +
+			"<code> <the verifier it kept in sessionStorage>; README, \"Logins by redirect\")"
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	if b, _ := p["b"].([]byte); subtle.ConstantTimeCompare(b, sum[:]) != 1 {
+		return "it was made for a login that another browser started, so it is not redeemed here (a code sent " +
+			"to a front end by anyone but the login it started, e.g. an attacker's own code: login CSRF)"
 	}
 	nonce, _ := p["n"].([]byte)
 	if !s.cfg.redeemed.first(nonce) {
@@ -182,9 +298,9 @@ func (s *reqSession) handoffValues(p map[any]any) (map[any]any, string) {
 		return s.handoffBackendValues(p)
 	}
 	if s.cfg.store == nil {
-		vs, _ := p["v"].(map[any]any)
-		if vs == nil {
-			vs = map[any]any{}
+		vs, ok := p["v"].(map[any]any)
+		if !ok {
+			return nil, "it was issued by a policy that keeps sessions on the server"
 		}
 		return vs, ""
 	}
@@ -200,6 +316,11 @@ func (s *reqSession) handoffValues(p map[any]any) (map[any]any, string) {
 	}
 	return old.Values, ""
 }
+
+// handoffName is the name a code's MAC binds: the policy's cookie name, so
+// a code issued by one policy is never redeemed by another with the same
+// key (two Groups with their own cookies).
+func (sc *sessionConfig) handoffName() string { return handoffName + ":" + sc.name }
 
 // newHandoffCodec returns the codec of Handoff codes: keys derived from
 // the policy's first key (a random one without keys), a 60-second life.

@@ -34,13 +34,17 @@ func handoffApp(t testing.TB, cfg crosssession.Config) (*app, *error) {
 	return a, &handoffErr
 }
 
-// formLogin posts the login form from the SPA as a browser navigates, and
-// returns the code of the redirect.
+// verifier is the value the SPA keeps in sessionStorage and puts in the
+// URL that starts its login (README, "Logins by redirect").
+const verifier = "3141592653-5897932384-6264338327"
+
+// formLogin posts the login form from the SPA as a browser navigates, to
+// /form-login?crosssession=<verifier>, and returns the code of the redirect.
 func formLogin(t *testing.T, a http.Handler, to string) (*http.Response, string) {
 	t.Helper()
-	target := "/form-login"
+	target := "/form-login?crosssession=" + verifier
 	if to != "" {
-		target += "?to=" + url.QueryEscape(to)
+		target += "&to=" + url.QueryEscape(to)
 	}
 	r := req("POST", target, "Origin", spa, "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate",
 		"Content-Type", "application/x-www-form-urlencoded", "X-Forwarded-Proto", "https")
@@ -49,10 +53,19 @@ func formLogin(t *testing.T, a http.Handler, to string) (*http.Response, string)
 	return res, code
 }
 
-// redeem is the SPA's fetch with the code.
+// redeem is the SPA's fetch with the code and the verifier.
 func redeem(a http.Handler, origin, code string) *http.Response {
-	return serve(a, req("GET", "/me", "Origin", origin, "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "cors",
-		"X-Crosssession-Handoff", code, "X-Forwarded-Proto", "https")).Result()
+	return redeemWith(a, origin, code+" "+verifier)
+}
+
+// redeemWith is the SPA's fetch with X-Crosssession-Handoff: header.
+func redeemWith(a http.Handler, origin, header string, cookies ...*http.Cookie) *http.Response {
+	r := req("GET", "/me", "Origin", origin, "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "cors",
+		"X-Crosssession-Handoff", header, "X-Forwarded-Proto", "https")
+	for _, ck := range cookies {
+		r.AddCookie(ck)
+	}
+	return serve(a, r).Result()
 }
 
 // TestHandoffCarriesARedirectLoginToTheFrontEnd: a login by form POST ends
@@ -209,4 +222,146 @@ func TestRedirectLoginWithoutHandoffIsDiagnosed(t *testing.T) {
 	if res, _ := formLogin(t, a, ""); res.Header.Get("X-Crosssession-Debug") != "" {
 		t.Errorf("login with Handoff: %q", res.Header.Get("X-Crosssession-Debug"))
 	}
+}
+
+// TestHandoffCodeIsBoundToTheBrowserThatStartedTheLogin: a code redeems
+// only with the verifier of the login it ends, so an attacker's own code,
+// sent to a victim's front end (login CSRF), leaves the victim's session
+// alone; so does a code sent without a verifier, or with what a front end
+// that started no login sends ("undefined"). A login that did not start
+// with a verifier gets no code at all (ErrHandoffUnbound).
+func TestHandoffCodeIsBoundToTheBrowserThatStartedTheLogin(t *testing.T) {
+	t.Parallel()
+	cfg := prodCfg(spa)
+	cfg.DebugHeader = true
+	a, handoffErr := handoffApp(t, cfg)
+	a.POST("/login-as-victim", func(c *gin.Context) { sessions.Default(c).Set("user", "victim"); c.Status(204) })
+	victim := serve(a, req("POST", "/login-as-victim", "Origin", spa, "Sec-Fetch-Site", "cross-site",
+		"X-Forwarded-Proto", "https")).Result().Cookies()[0]
+	_, attackersCode := formLogin(t, a, "") // the attacker's own login ("alice"), his verifier
+	for _, tc := range []struct{ name, header, why string }{
+		{"the victim's verifier", attackersCode + " victims-own-verifier-0123456789", "another browser started"},
+		{"no verifier", attackersCode, "without the verifier"},
+		{"a front end that started no login", attackersCode + " undefined", "without the verifier"},
+	} {
+		res := redeemWith(a, spa, tc.header, victim)
+		if len(res.Cookies()) != 0 || !strings.Contains(res.Header.Get("X-Crosssession-Debug"), tc.why) {
+			t.Errorf("%s: cookies %v, diagnostic %q, want none and %q", tc.name, res.Cookies(),
+				res.Header.Get("X-Crosssession-Debug"), tc.why)
+		}
+		r := req("GET", "/me", "Origin", spa, "Sec-Fetch-Site", "cross-site")
+		r.AddCookie(victim)
+		if w := serve(a, r); !strings.Contains(w.Body.String(), "victim") {
+			t.Errorf("%s: the victim's session became %s", tc.name, w.Body)
+		}
+	}
+	if res := redeem(a, spa, attackersCode); res.StatusCode != 200 {
+		t.Errorf("the attacker's code with his own verifier (his own browser): %d", res.StatusCode)
+	}
+	for _, q := range []string{"", "?crosssession=undefined", "?crosssession=short", "?crosssession=" + url.QueryEscape(verifier+"<>")} {
+		r := req("POST", "/form-login"+q, "Origin", spa, "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate",
+			"X-Forwarded-Proto", "https")
+		res := serve(a, r).Result()
+		if !errors.Is(*handoffErr, crosssession.ErrHandoffUnbound) || res.Header.Get("Location") != "" {
+			t.Errorf("login at /form-login%s: %v, Location %q; want ErrHandoffUnbound and no redirect", q, *handoffErr,
+				res.Header.Get("Location"))
+		}
+	}
+}
+
+// TestHandoffBindsALoginThroughAnIdentityProvider: the login starts at
+// /auth/start?crosssession=<verifier>, which leaves the verifier's hash in
+// a first-party <name>-login cookie (HttpOnly, 10 minutes, SameSite=None so
+// that a provider's cross-site form POST carries it); the callback's
+// Handoff binds the code to it and expires the cookie.
+func TestHandoffBindsALoginThroughAnIdentityProvider(t *testing.T) {
+	t.Parallel()
+	a, handoffErr := handoffApp(t, prodCfg(spa))
+	a.GET("/auth/start", func(c *gin.Context) { c.Redirect(http.StatusFound, "https://idp.example/authorize") })
+	a.GET("/auth/callback", func(c *gin.Context) {
+		_ = crosssession.Login(c)
+		sessions.Default(c).Set("user", "alice")
+		*handoffErr = crosssession.Handoff(c, spa+"/")
+	})
+	nav := func(method, path string) *http.Request {
+		return req(method, path, "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate", "X-Forwarded-Proto", "https")
+	}
+	start := serve(a, nav("GET", "/auth/start?crosssession="+verifier)).Result()
+	var login *http.Cookie
+	for _, ck := range start.Cookies() {
+		if ck.Name == "__Host-session-login" {
+			login = ck
+		}
+	}
+	if login == nil || !login.HttpOnly || login.MaxAge != 600 || login.SameSite != http.SameSiteNoneMode || !login.Secure ||
+		strings.Contains(login.Value, verifier) || start.Header.Get("Cache-Control") != "private" {
+		t.Fatalf("login start: cookies %v, Cache-Control %q", start.Header.Values("Set-Cookie"), start.Header.Get("Cache-Control"))
+	}
+	cb := nav("GET", "/auth/callback?code=x")
+	cb.AddCookie(login)
+	res := serve(a, cb).Result()
+	_, code, _ := strings.Cut(res.Header.Get("Location"), "#crosssession=")
+	if *handoffErr != nil || code == "" {
+		t.Fatalf("callback: %v, Location %q", *handoffErr, res.Header.Get("Location"))
+	}
+	if cks := res.Cookies(); len(cks) != 1 || cks[0].Name != login.Name || cks[0].MaxAge >= 0 {
+		t.Errorf("callback: cookies %v, want the login cookie expired", res.Header.Values("Set-Cookie"))
+	}
+	if got := redeem(a, spa, code); got.StatusCode != 200 {
+		t.Errorf("redeem with the verifier that started the login: %d", got.StatusCode)
+	}
+	serve(a, nav("GET", "/auth/callback?code=x")) // a callback no login started
+	if !errors.Is(*handoffErr, crosssession.ErrHandoffUnbound) {
+		t.Errorf("callback without the login cookie: %v, want ErrHandoffUnbound", *handoffErr)
+	}
+}
+
+// TestHandoffCodeOpensOnlyThePolicyThatIssuedIt: two Groups with one key
+// and their own cookies: a code issued by one is not a code of the other.
+func TestHandoffCodeOpensOnlyThePolicyThatIssuedIt(t *testing.T) {
+	t.Parallel()
+	r := gin.New()
+	pub, adm := prodCfg(spa), prodCfg(spa)
+	pub.Cookie.Name, adm.Cookie.Name = "__Host-public", "__Host-admin"
+	gp, ga := crosssession.Group(r, "/public", pub), crosssession.Group(r, "/admin", adm)
+	gp.POST("/form-login", func(c *gin.Context) {
+		_ = crosssession.Login(c)
+		sessions.Default(c).Set("user", "alice")
+		_ = crosssession.Handoff(c, spa+"/")
+	})
+	me := func(c *gin.Context) { c.String(200, "%v", sessions.Default(c).Get("user")) }
+	gp.GET("/me", me)
+	ga.GET("/me", me)
+	lr := req("POST", "/public/form-login?crosssession="+verifier, "Origin", spa, "Sec-Fetch-Site", "cross-site",
+		"Sec-Fetch-Mode", "navigate", "X-Forwarded-Proto", "https")
+	_, code, _ := strings.Cut(serve(r, lr).Result().Header.Get("Location"), "#crosssession=")
+	at := func(path string) *http.Response {
+		return serve(r, req("GET", path, "Origin", spa, "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "cors",
+			"X-Crosssession-Handoff", code+" "+verifier, "X-Forwarded-Proto", "https")).Result()
+	}
+	if res := at("/admin/me"); len(res.Cookies()) != 0 {
+		t.Errorf("the /public policy's code opened /admin: %v", res.Header.Values("Set-Cookie"))
+	}
+	if res := at("/public/me"); len(res.Cookies()) != 1 || res.Cookies()[0].Name != "__Host-public" {
+		t.Errorf("the code at its own policy: %v", res.Header.Values("Set-Cookie"))
+	}
+}
+
+// TestHandoffResponseSetsNoCookieWhenRenewalIsDue: a login navigation that
+// carries an older first-party cookie (renewal due under IdleTimeout) still
+// ends with the code alone: no session cookie on the 303.
+func TestHandoffResponseSetsNoCookieWhenRenewalIsDue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := prodCfg(spa)
+		cfg.IdleTimeout = time.Hour
+		a, _ := handoffApp(t, cfg)
+		old := serve(a, req("POST", "/login", "X-Forwarded-Proto", "https")).Result().Cookies()[0]
+		time.Sleep(20 * time.Minute)
+		r := req("POST", "/form-login?crosssession="+verifier, "Origin", spa, "Sec-Fetch-Site", "cross-site",
+			"Sec-Fetch-Mode", "navigate", "X-Forwarded-Proto", "https")
+		r.AddCookie(old)
+		if res := serve(a, r).Result(); len(res.Cookies()) != 0 || !strings.Contains(res.Header.Get("Location"), "#crosssession=") {
+			t.Errorf("Handoff response: %d, Set-Cookie %v", res.StatusCode, res.Header.Values("Set-Cookie"))
+		}
+	})
 }

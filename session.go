@@ -107,6 +107,9 @@ func (sc *sessionConfig) serve(c *gin.Context, s *reqSession, d decision, varyBo
 	if code := get(c.Request.Header, hHandoff); code != "" && d.allow {
 		s.redeem(code)
 	}
+	if strings.Contains(c.Request.URL.RawQuery, handoffParam+"=") {
+		s.noteLoginStart(c.Request)
+	}
 	defer func() {
 		c.Writer = s.inner
 		if p := recover(); p != nil {
@@ -170,7 +173,9 @@ type reqSession struct {
 	// committed is set once the response headers are on their way: a change
 	// after that can no longer reach the browser.
 	committed bool
-	hadCookie bool // the request carried a session cookie that verified
+	hadCookie bool   // the request carried a session cookie that verified
+	handedOff bool   // Handoff ends the response: no session cookie on it
+	verifier  string // the request's ?crosssession=, a login's start (Handoff)
 	// created is when the session started and issued when its cookie (or
 	// record) was last issued, Unix milliseconds; 0 for a new session.
 	created, issued int64
@@ -840,6 +845,9 @@ func (s *reqSession) tooLarge(n int, vs map[any]any) error {
 	}
 	var sizes []kv
 	for k, v := range vs {
+		if k == metaCreated || k == metaSeen {
+			continue // the library's own bookkeeping, a few bytes
+		}
 		b, _ := s.cfg.ser.Serialize(map[any]any{k: v})
 		sizes = append(sizes, kv{fmt.Sprint(k), len(b)})
 	}
@@ -852,8 +860,8 @@ func (s *reqSession) tooLarge(n int, vs map[any]any) error {
 		top = append(top, fmt.Sprintf("%q (%d bytes)", e.key, e.size))
 	}
 	err := newError(ErrCookieTooLarge, nil, "session cookie %q would be %d bytes, over the browsers' limit of %d "+
-		"(browsers drop it silently); largest values: %s. Store less in the session, or use a server-side Store "+
-		"such as Redis", s.cfg.name, n, browserMaxCookie, strings.Join(top, ", "))
+		"(browsers drop it silently); largest values: %s. Store less in the session, or keep sessions on the "+
+		"server (Config.Backend, e.g. redisstore)", s.cfg.name, n, browserMaxCookie, strings.Join(top, ", "))
 	s.cfg.m.diagnose(s.c, rCookieTooLarge, s.origin, err.detail)
 	return err
 }
@@ -868,7 +876,7 @@ func (s *reqSession) commit() {
 		return
 	}
 	s.committed = true
-	if !s.dirty && s.hadCookie && s.cfg.store == nil && s.cfg.renewDue(s.issued, time.Now().UnixMilli()) {
+	if !s.dirty && s.hadCookie && !s.handedOff && s.cfg.store == nil && s.cfg.renewDue(s.issued, time.Now().UnixMilli()) {
 		s.dirty, s.backend.renew = true, true // renew: the same session, issued anew (IdleTimeout)
 	}
 	var err error
@@ -899,6 +907,9 @@ func (s *reqSession) commit() {
 	}
 	if s.setCookie {
 		privateCache(s.inner.Header())
+	}
+	if s.verifier != "" && !s.handedOff {
+		s.setLoginCookie()
 	}
 	s.cfg.m.checkResponse(s)
 }
@@ -1103,6 +1114,7 @@ func Login(c *gin.Context) error {
 	gs := gsessions.NewSession(s.cfg.store, s.cfg.name)
 	gs.IsNew = true
 	s.gs, s.opts, s.ended, s.created = gs, nil, false, 0 // a new absolute lifetime
+	s.hadCookie, s.issued = false, 0                     // the old cookie's issue time is not the new session's
 	s.changed()
 	return err
 }

@@ -378,3 +378,38 @@ func TestWrappedNewNeverDefersBackwards(t *testing.T) {
 		t.Errorf("wrapped New (front only) deferred to the Group BEFORE it: code %d ran %d", w.Code, ran)
 	}
 }
+
+// TestNoHandlerRunsBetweenARefusalAndTheGroupThatDecides: an app
+// middleware between an engine-level session policy and a session Group
+// would run before any CSRF check if the outer policy deferred an unsafe
+// cross-origin request to the Group. So the outer policy refuses it (403,
+// never a 500 from a missing session), says which handler is in the way,
+// and the middleware never runs; without such a handler the Group decides.
+func TestNoHandlerRunsBetweenARefusalAndTheGroupThatDecides(t *testing.T) {
+	t.Parallel()
+	const partner = "https://partner.example.net"
+	outer := prodCfg(spa)
+	outer.DebugHeader = true
+	r := gin.New()
+	r.Use(gin.Recovery(), crosssession.New(outer))
+	ran := 0
+	r.Use(func(c *gin.Context) { ran++; _ = sessions.Default(c).Get("user"); c.Next() })
+	pc := prodCfg(partner)
+	pc.Cookie.Name = "__Host-partner"
+	crosssession.Group(r, "/partner", pc).POST("/x", func(c *gin.Context) { c.String(200, "ok") })
+	for _, o := range []string{partner, evil} {
+		w := serve(r, req("POST", "/partner/x", "Origin", o, "Sec-Fetch-Site", "cross-site"))
+		d := w.Header().Get("X-Crosssession-Debug")
+		if w.Code != http.StatusForbidden || ran != 0 || !strings.Contains(d, "TestNoHandlerRunsBetween") ||
+			!strings.Contains(d, "runs between") {
+			t.Errorf("origin %s: %d, diagnostic %q, middleware ran %d times; want 403 naming the handler, never run",
+				o, w.Code, d, ran)
+		}
+	}
+	direct := gin.New()
+	direct.Use(crosssession.New(prodCfg(spa)))
+	crosssession.Group(direct, "/partner", pc).POST("/x", func(c *gin.Context) { c.String(200, "ok") })
+	if w := serve(direct, req("POST", "/partner/x", "Origin", partner, "Sec-Fetch-Site", "cross-site")); w.Code != 200 {
+		t.Errorf("nothing between the policies: the partner's POST got %d, want the Group's 200", w.Code)
+	}
+}

@@ -172,9 +172,39 @@ func sendOverNetwork(client *http.Client, method, target string, h http.Header, 
 // page's origin and top-level site for the requests it makes; Navigate and
 // SubmitForm change it. It is safe for concurrent use.
 type Page struct {
-	b   *Browser
-	mu  sync.Mutex
-	url *url.URL
+	b       *Browser
+	mu      sync.Mutex
+	url     *url.URL
+	storage map[string]map[string]string // sessionStorage, by origin
+}
+
+// sessionStorage returns the value of key in the sessionStorage of the
+// page's origin, and whether it is set.
+func (p *Page) sessionStorage(key string) (string, bool) {
+	o := p.Origin()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v, ok := p.storage[o][key]
+	return v, ok
+}
+
+// setSessionStorage sets key in the sessionStorage of the page's origin,
+// or removes it when remove is true.
+func (p *Page) setSessionStorage(key, value string, remove bool) {
+	o := p.Origin()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if remove {
+		delete(p.storage[o], key)
+		return
+	}
+	if p.storage == nil {
+		p.storage = map[string]map[string]string{}
+	}
+	if p.storage[o] == nil {
+		p.storage[o] = map[string]string{}
+	}
+	p.storage[o][key] = value
 }
 
 func (p *Page) location() *url.URL {

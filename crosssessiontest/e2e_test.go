@@ -36,9 +36,11 @@ func sessionFlow(front, api, login string) cst.Scenario {
 		if login == loginFormPlain {
 			form.Set("plain", "1")
 		}
-		s.Steps = append(s.Steps, cst.Step{Name: "login", Navigate: api + "/users/session", Form: form})
+		s.Steps = append(s.Steps, cst.Step{Name: "login", Navigate: api + "/users/session", Form: form,
+			StartLogin: login == loginFormHandoff})
 	case loginOAuthHandoff:
-		s.Steps = append(s.Steps, cst.Step{Name: "login", Navigate: api + "/users/session/oauth/start?return=" + front + "/"})
+		s.Steps = append(s.Steps, cst.Step{Name: "login", Navigate: api + "/users/session/oauth/start?return=" + front + "/",
+			StartLogin: true})
 	}
 	if strings.HasSuffix(login, "-handoff") {
 		s.Steps = append(s.Steps, cst.Step{Name: "redeem", RedeemHandoff: api + "/users/session"})
@@ -221,7 +223,7 @@ func TestHandoffLocation(t *testing.T) {
 	b := cst.New(cst.Chromium)
 	b.Serve("api.example.com", newTestAPI(apiOrigin, cfg, nil))
 	spa := b.Open(front + "/")
-	res := spa.SubmitForm(apiOrigin+"/users/session", url.Values{"user": {"alice"}, "return": {front + "/"}})
+	res := spa.SubmitForm(apiOrigin+"/users/session?crosssession="+spa.StartLogin(), url.Values{"user": {"alice"}, "return": {front + "/"}})
 	if res.Err != nil || res.Status != 0 && !strings.HasPrefix(spa.Hash(), "#crosssession=") {
 		t.Fatalf("login: %d %v, page at %s", res.Status, res.Err, spa.URL())
 	}

@@ -22,7 +22,9 @@ func newRouter(front string) *gin.Engine {
 		crosssession.Login(c)
 		sessions.Default(c).Set("user", "alice")
 		if c.PostForm("return") != "" { // a form login: back to the front end with a one-time code
-			crosssession.Handoff(c, c.PostForm("return"))
+			if err := crosssession.Handoff(c, c.PostForm("return")); err != nil {
+				c.String(http.StatusBadRequest, err.Error())
+			}
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"user": "alice"})
@@ -98,7 +100,7 @@ func ExamplePage_RedeemHandoff() {
 	b := crosssessiontest.New(crosssessiontest.Firefox)
 	b.Serve("api.example.com", newRouter("https://myapp.vercel.app"))
 	spa := b.Open("https://myapp.vercel.app/")
-	spa.SubmitForm("https://api.example.com/login", url.Values{"return": {"https://myapp.vercel.app/"}})
+	spa.SubmitForm("https://api.example.com/login?crosssession="+spa.StartLogin(), url.Values{"return": {"https://myapp.vercel.app/"}})
 	fmt.Println(spa.Origin(), len(spa.Hash()) > len("#crosssession="))
 	redeemed := spa.RedeemHandoff("https://api.example.com/me")
 	fmt.Println(redeemed.Status, redeemed.Body, spa.URL())

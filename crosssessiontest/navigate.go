@@ -2,6 +2,7 @@ package crosssessiontest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -132,17 +133,38 @@ func (p *Page) arrive(res *Response, u *url.URL, got httpResponse) *Response {
 // code.
 const HandoffHeader = "X-Crosssession-Handoff"
 
-// RedeemHandoff runs the front-end line of the README's "Logins by
-// redirect": when the page's location has a #crosssession=<code>
-// fragment, it fetches rawURL with credentials: 'include' and the code in
-// the X-Crosssession-Handoff header, then removes the fragment from the
-// location (history.replaceState). Without a code it returns nil.
+// StartLogin runs the first front-end line of the README's "Logins by
+// redirect": a fresh random verifier, kept in the sessionStorage of the
+// page's origin and returned, to put in the URL of the API that starts the
+// login (?crosssession=<verifier>).
+func (p *Page) StartLogin() string {
+	var b [4]uint32
+	for i := range b {
+		b[i] = rand.Uint32()
+	}
+	v := fmt.Sprintf("%d-%d-%d-%d", b[0], b[1], b[2], b[3])
+	p.setSessionStorage("crosssession", v, false)
+	return v
+}
+
+// RedeemHandoff runs the second front-end line of the README's "Logins by
+// redirect": when the page's location has a #crosssession=<code> fragment,
+// it fetches rawURL with credentials: 'include' and "<code> <verifier>" in
+// the X-Crosssession-Handoff header (the verifier StartLogin kept, or
+// "undefined" as in a browser without one), removes the verifier from
+// sessionStorage and the fragment from the location
+// (history.replaceState). Without a code it returns nil.
 func (p *Page) RedeemHandoff(rawURL string) *Response {
 	code, ok := strings.CutPrefix(p.Hash(), "#crosssession=")
 	if !ok || code == "" {
 		return nil
 	}
-	res := p.Fetch(rawURL, Init{Credentials: Include, Headers: map[string]string{HandoffHeader: code}})
+	v, ok := p.sessionStorage("crosssession")
+	if !ok {
+		v = "undefined"
+	}
+	res := p.Fetch(rawURL, Init{Credentials: Include, Headers: map[string]string{HandoffHeader: code + " " + v}})
+	p.setSessionStorage("crosssession", "", true)
 	u := p.location()
 	u.Fragment, u.RawFragment = "", ""
 	p.setLocation(u)

@@ -33,6 +33,10 @@ type Step struct {
 	// of Form when Form is not nil (Page.Navigate, Page.SubmitForm).
 	Navigate string
 	Form     url.Values
+	// StartLogin, with Navigate, starts a login that ends with Handoff:
+	// the URL gets ?crosssession=<verifier>, a verifier Page keeps
+	// (Page.StartLogin) for the RedeemHandoff step.
+	StartLogin bool
 	// RedeemHandoff redeems the #crosssession= code in Page's location
 	// with a credentialed fetch of this URL (Page.RedeemHandoff).
 	RedeemHandoff string
@@ -125,11 +129,24 @@ func (st Step) act(page *Page) *Response {
 	case st.Fetch != "":
 		return page.Fetch(st.Fetch, st.Init)
 	case st.Navigate != "" && st.Form != nil:
-		return page.SubmitForm(st.Navigate, st.Form)
+		return page.SubmitForm(st.navigateURL(page), st.Form)
 	case st.Navigate != "":
-		return page.Navigate(st.Navigate)
+		return page.Navigate(st.navigateURL(page))
 	}
 	return page.RedeemHandoff(st.RedeemHandoff)
+}
+
+// navigateURL is Navigate, with the verifier of a login it starts
+// (StartLogin).
+func (st Step) navigateURL(page *Page) string {
+	if !st.StartLogin {
+		return st.Navigate
+	}
+	sep := "?"
+	if strings.Contains(st.Navigate, "?") {
+		sep = "&"
+	}
+	return st.Navigate + sep + "crosssession=" + page.StartLogin()
 }
 
 // record keeps what the page got: nothing when no request was made.

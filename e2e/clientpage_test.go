@@ -164,7 +164,8 @@ func (p *clientPage) loaded(r *cst.Response) {
 	}
 	p.setHandoff("running")
 	// redeemLine: fetch(API + '/users/session', {credentials: 'include',
-	// headers: {'X-Crosssession-Handoff': code}}), then replaceState.
+	// headers: {'X-Crosssession-Handoff': code + ' ' + verifier}}), then
+	// sessionStorage.removeItem and replaceState.
 	res := p.page().RedeemHandoff(api + "/users/session")
 	p.record(res, true)
 	if res != nil && res.Err != nil {
@@ -208,10 +209,10 @@ func (p *clientPage) Eval(expr string) (json.RawMessage, error) {
 			for _, f := range a.fields {
 				form.Add(f[0], f[1])
 			}
-			p.loaded(p.page().SubmitForm(a.url, form))
+			p.loaded(p.page().SubmitForm(a.startLoginURL(p.page()), form))
 			return json.Marshal("submitting")
 		case actNavigate:
-			p.loaded(p.page().Navigate(a.url))
+			p.loaded(p.page().Navigate(a.startLoginURL(p.page())))
 			return json.Marshal("navigating")
 		}
 	}
@@ -364,3 +365,16 @@ func (p *clientPage) Close() error {
 }
 
 var _ page = (*clientPage)(nil)
+
+// startLoginURL is the action's URL, with the verifier page keeps when the
+// script starts a login (startLoginJS).
+func (a pageAction) startLoginURL(page *cst.Page) string {
+	if !a.startLogin {
+		return a.url
+	}
+	sep := "?"
+	if strings.Contains(a.url, "?") {
+		sep = "&"
+	}
+	return a.url + sep + "crosssession=" + page.StartLogin()
+}

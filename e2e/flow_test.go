@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,9 +56,13 @@ func portOf(origin string) int {
 func (c *cell) sanitize(s string) string {
 	for port, name := range c.ports {
 		s = strings.ReplaceAll(s, ":"+strconv.Itoa(port), ":"+name)
+		s = strings.ReplaceAll(s, "%3A"+strconv.Itoa(port), "%3A"+name) // in a URL-encoded URL
 	}
-	return s
+	return verifierParam.ReplaceAllString(s, "${1}V") // a login's random verifier
 }
+
+// verifierParam matches ?crosssession=<verifier> in a URL.
+var verifierParam = regexp.MustCompile(`([?&]crosssession=)[A-Za-z0-9._~-]+`)
 
 // fail records the first failure of the flow.
 func (c *cell) fail(outcome string) {
@@ -193,10 +198,10 @@ func sessionFlow(c *cell, fe *frontEnd, spa string, api *scenarioAPI, style stri
 			if style == loginFormFirstParty {
 				fields = append(fields, [2]string{"first_party", "1"})
 			}
-			return c.navigateLogin(spa, formScript(who, fields))
+			return c.navigateLogin(spa, formScriptLogin(who, fields, style == loginForm))
 		case loginOAuth:
 			start := api.origin + "/users/session/oauth/start?return=" + url.QueryEscape(spa)
-			return c.navigateLogin(spa, navigateScript(start))
+			return c.navigateLogin(spa, navigateScript(start, true))
 		}
 		panic("unknown login style " + style)
 	})

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"strings"
 	"sync"
 )
 
@@ -18,6 +19,10 @@ type pageAction struct {
 	url    string         // the fetch's URL, the form's action, the navigation's target
 	opts   map[string]any // fetch's second argument
 	fields [][2]string    // the form's fields, in order
+	// startLogin: the URL gets ?crosssession=<verifier>, a verifier the
+	// page keeps in sessionStorage (the README's first line of "Logins by
+	// redirect").
+	startLogin bool
 }
 
 const (
@@ -57,11 +62,35 @@ func fetchScript(url string, opts map[string]any) string {
 // formScript adds a form (POST to action, with fields) to the page and
 // submits it once the script has returned: a top-level navigation.
 func formScript(action string, fields [][2]string) string {
+	return formScriptLogin(action, fields, false)
+}
+
+// startLoginJS is the README's first front-end line of "Logins by
+// redirect" as an expression: it keeps a fresh verifier in sessionStorage
+// and is worth "?crosssession=<verifier>" (or "&…" when the URL has a
+// query) to append to the URL that starts the login.
+func startLoginJS(url string) string {
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return `(sessionStorage.crosssession = crypto.getRandomValues(new Uint32Array(4)).join('-'), ` +
+		jsString(sep+"crosssession=") + ` + sessionStorage.crosssession)`
+}
+
+// formScriptLogin is formScript for a login that ends with Handoff when
+// startLogin is set: the form's action carries the verifier the page keeps
+// (startLoginJS).
+func formScriptLogin(action string, fields [][2]string, startLogin bool) string {
 	f, _ := json.Marshal(fields)
+	act := jsString(action)
+	if startLogin {
+		act += " + " + startLoginJS(action)
+	}
 	return register(`(() => {
   const f = document.createElement('form');
   f.method = 'POST';
-  f.action = `+jsString(action)+`;
+  f.action = `+act+`;
   for (const [k, v] of `+string(f)+`) {
     const i = document.createElement('input');
     i.name = k; i.value = v; f.appendChild(i);
@@ -69,14 +98,19 @@ func formScript(action string, fields [][2]string) string {
   document.body.appendChild(f);
   setTimeout(() => f.submit(), 0);
   return 'submitting';
-})()`, pageAction{kind: actForm, url: action, fields: fields})
+})()`, pageAction{kind: actForm, url: action, fields: fields, startLogin: startLogin})
 }
 
 // navigateScript sets location.href once the script has returned: a
-// top-level GET navigation.
-func navigateScript(url string) string {
-	return register(`(() => { setTimeout(() => { location.href = `+jsString(url)+`; }, 0); return 'navigating'; })()`,
-		pageAction{kind: actNavigate, url: url})
+// top-level GET navigation; with startLogin, to url with the verifier the
+// page keeps (startLoginJS).
+func navigateScript(url string, startLogin bool) string {
+	target := jsString(url)
+	if startLogin {
+		target += " + " + startLoginJS(url)
+	}
+	return register(`(() => { const u = `+target+`; setTimeout(() => { location.href = u; }, 0); return 'navigating'; })()`,
+		pageAction{kind: actNavigate, url: url, startLogin: startLogin})
 }
 
 // The probes the flows read the page with.

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -124,7 +125,8 @@ type frontEnd struct {
 // redeemLine is the README's front-end line, verbatim but for the route
 // (API + '/users/session', the cell APIs' session group, for API + '/me').
 const redeemLine = `if (location.hash.startsWith('#crosssession=')) await fetch(API + '/users/session', { credentials: 'include', ` +
-	`headers: { 'X-Crosssession-Handoff': location.hash.slice(14) } }), history.replaceState(null, '', location.pathname + location.search);`
+	`headers: { 'X-Crosssession-Handoff': location.hash.slice(14) + ' ' + sessionStorage.crosssession } }), ` +
+	`sessionStorage.removeItem('crosssession'), history.replaceState(null, '', location.pathname + location.search);`
 
 func frontend(name string) *frontEnd {
 	f := &frontEnd{name: name, mux: http.NewServeMux()}
@@ -204,4 +206,17 @@ func randomKey(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// TestRedeemLineIsTheREADMEs: the SPA pages run the README's redeem line,
+// verbatim but for the route.
+func TestRedeemLineIsTheREADMEs(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(redeemLine, "API + '/users/session'", "API + '/me'", 1)
+	if !strings.Contains(string(b), "\n"+want+"\n") {
+		t.Errorf("the README's redeem line is not\n%s", want)
+	}
 }
