@@ -153,7 +153,7 @@ func (m *middleware) diagnoseRequest(c *gin.Context, d decision) {
 	switch {
 	case d.action == actForbid:
 		m.diagnose(c, rCSRF, d.origin, r.Method, clip(d.origin), clip(get(r.Header, hSecFetchSite)), clip(viewHost(m, r)), d.csrf)
-	case d.origin != "" && !d.allow && !m.sameOrigin(r, d.origin):
+	case d.origin != "" && !d.allow && !corsExempt(r) && !m.sameOrigin(r, d.origin):
 		m.diagnoseFunc(c, rOriginNotAllowed.code, d.origin, func() string {
 			o := clip(d.origin)
 			msg := rOriginNotAllowed.text(o)
@@ -268,6 +268,20 @@ func crossSite(r *http.Request, origin, scheme, host string) bool {
 // (a form POST, a redirect, a link), whose cookies are first-party.
 // Browsers send Sec-Fetch-Mode only to potentially trustworthy URLs; on
 // plain-http hosts a navigation is told by its Accept header.
+// corsExempt reports whether the browser reads r's response without CORS,
+// so an unlisted Origin hides nothing from the page: a navigation (a
+// provider's callback, a form), a WebSocket handshake, a no-cors request
+// (Fetch's request modes, Sec-Fetch-Mode).
+func corsExempt(r *http.Request) bool {
+	switch get(r.Header, "Sec-Fetch-Mode") {
+	case "navigate", "nested-navigate", "websocket", "no-cors":
+		return true
+	case "":
+		return isNavigation(r)
+	}
+	return false
+}
+
 func isNavigation(r *http.Request) bool {
 	if mode := get(r.Header, "Sec-Fetch-Mode"); mode != "" {
 		return mode == "navigate"

@@ -225,6 +225,40 @@ func TestDiagnosticsQuietWhenFine(t *testing.T) {
 	}
 }
 
+// TestNoCORSDiagnosisWhereCORSDoesNotApply: a navigation from an unlisted
+// origin (an identity provider's callback, a form), a WebSocket handshake
+// and a no-cors request read their response without CORS, so nothing is
+// said about CORS headers; a fetch (cors mode, or no Sec-Fetch-Mode and no
+// HTML accepted) from the same origin is diagnosed.
+func TestNoCORSDiagnosisWhereCORSDoesNotApply(t *testing.T) {
+	t.Parallel()
+	cfg, logs := withLog(crosssession.Dev("http://localhost:3000"))
+	cfg.InsecureBypassPatterns = []string{"POST /auth/callback"}
+	a := newApp(t, cfg)
+	a.POST("/auth/callback", func(c *gin.Context) { c.Status(200) })
+	const idp = "https://appleid.apple.com"
+	for _, r := range []*http.Request{
+		req("POST", "/auth/callback", "Origin", idp, "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate"),
+		req("GET", "/plain", "Origin", idp, "Sec-Fetch-Mode", "nested-navigate"),
+		req("GET", "/plain", "Origin", idp, "Sec-Fetch-Mode", "websocket"),
+		req("GET", "/plain", "Origin", idp, "Sec-Fetch-Mode", "no-cors"),
+		req("POST", "/auth/callback", "Origin", idp, "Accept", "text/html,application/xhtml+xml"),
+	} {
+		if w := serve(a, r); w.Header().Get("X-Crosssession-Debug") != "" {
+			t.Errorf("%s %s %v: %q", r.Method, r.URL.Path, r.Header, w.Header().Get("X-Crosssession-Debug"))
+		}
+	}
+	if n := len(logs.lines("origin-not-allowed")); n != 0 {
+		t.Errorf("%d origin-not-allowed lines for requests CORS does not govern:\n%s", n, logs)
+	}
+	for _, mode := range []string{"cors", ""} {
+		w := serve(a, req("GET", "/plain", "Origin", idp, "Sec-Fetch-Mode", mode))
+		if !strings.HasPrefix(w.Header().Get("X-Crosssession-Debug"), "origin-not-allowed: ") {
+			t.Errorf("a fetch (Sec-Fetch-Mode %q): %q, want origin-not-allowed", mode, w.Header().Get("X-Crosssession-Debug"))
+		}
+	}
+}
+
 // One log line per reason and origin per minute, however many requests.
 func TestDiagnosticsRateLimited(t *testing.T) {
 	t.Parallel()

@@ -154,7 +154,11 @@ func (m *middleware) routeProblem(c *gin.Context) (methods string, known bool) {
 	method, path := get(c.Request.Header, hRequestMethod), c.Request.URL.Path
 	if !t.serves(method, path) && !(method == http.MethodHead && t.serves(http.MethodGet, path)) {
 		m.diagnoseFunc(c, rPreflightNoRoute.code, get(c.Request.Header, hOrigin), func() string {
-			return rPreflightNoRoute.text(clip(method), clip(path), strings.Join(t.methods(path), ", "))
+			served := "no route on this path"
+			if ms := t.methods(path); len(ms) > 0 {
+				served = "the path's routes: " + strings.Join(ms, ", ")
+			}
+			return rPreflightNoRoute.text(clip(method), clip(path), served)
 		})
 	}
 	if !m.fromRoutes {

@@ -183,7 +183,7 @@ func TestSizeGuard(t *testing.T) {
 	if saveErr == nil {
 		t.Fatal("Save of an oversized session returned nil")
 	}
-	for _, want := range []string{"over the browsers' limit of 4096", `"id_token" (`, `"access_token" (`, "server-side Store"} {
+	for _, want := range []string{"over the browsers' limit of 4096", `"id_token" (`, `"access_token" (`, "keep sessions on the server (Config.Backend"} {
 		if !strings.Contains(saveErr.Error(), want) {
 			t.Errorf("Save error %q lacks %q", saveErr, want)
 		}
