@@ -436,26 +436,11 @@ func TestSingleNode(t *testing.T) {
 		step("Delete", func() error { _, err := st.Delete(ctx, id); return err })
 
 		// What the server saw: those four commands and nothing else.
-		stats, err := admin.Info(ctx, "commandstats").Result()
+		calls, err := commandStats(ctx, admin)
 		if err != nil {
 			t.Fatal(err)
 		}
-		calls := map[string]int{}
-		for line := range strings.SplitSeq(stats, "\r\n") {
-			name, rest, ok := strings.Cut(strings.TrimPrefix(line, "cmdstat_"), ":calls=")
-			if ok && !strings.HasPrefix(line, "#") {
-				n, _ := strconv.Atoi(strings.SplitN(rest, ",", 2)[0])
-				calls[name] = n
-			}
-		}
-		// The commands a client sends (those the script runs are counted
-		// too, and the admin client's CONFIG RESETSTAT and INFO).
-		got := map[string]int{}
-		for _, name := range []string{"evalsha", "eval", "hgetall", "del", "ping", "hello", "client|setinfo", "multi", "exec", "wait", "script|load"} {
-			if calls[name] > 0 {
-				got[name] = calls[name]
-			}
-		}
+		got := clientCommands(calls)
 		want := map[string]int{"evalsha": 2, "hgetall": 1, "del": 1}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("server commandstats = %v, want %v (no PING, nothing else)", got, want)
@@ -577,4 +562,35 @@ func TestReadmeScript(t *testing.T) {
 	if block != redisstore.UpdateScript() {
 		t.Errorf("README.md's script differs from UpdateScript():\n%s", block)
 	}
+}
+
+// commandStats returns the calls of each command the server counted since
+// its last CONFIG RESETSTAT (INFO commandstats).
+func commandStats(ctx context.Context, admin *redis.Client) (map[string]int, error) {
+	stats, err := admin.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return nil, err
+	}
+	calls := map[string]int{}
+	for line := range strings.SplitSeq(stats, "\r\n") {
+		name, rest, ok := strings.Cut(strings.TrimPrefix(line, "cmdstat_"), ":calls=")
+		if ok && !strings.HasPrefix(line, "#") {
+			n, _ := strconv.Atoi(strings.SplitN(rest, ",", 2)[0])
+			calls[name] = n
+		}
+	}
+	return calls, nil
+}
+
+// clientCommands keeps, of calls, the commands a client of the store
+// sends (commandstats also counts those the script runs, and the admin
+// client's CONFIG RESETSTAT and INFO).
+func clientCommands(calls map[string]int) map[string]int {
+	got := map[string]int{}
+	for _, name := range []string{"evalsha", "eval", "hgetall", "del", "ping", "hello", "client|setinfo", "multi", "exec", "wait", "script|load"} {
+		if calls[name] > 0 {
+			got[name] = calls[name]
+		}
+	}
+	return got
 }
