@@ -1,24 +1,34 @@
 package redisstore_test
 
-// Sentinel failover under load: 50 clients, each with its own session,
-// loop Load then Update (the session's counter "n" set to one more than
-// the client's last acknowledged write) through a go-redis failover
-// client; the master is killed with SIGKILL a second in. The test measures
-// how long calls fail, checks that every failure is a returned error (no
-// panic) and that every client succeeds again after the sentinels promote
-// a replica, without a new client, then counts the acknowledged writes
-// the final sessions lack. Each run logs one line:
+// Failover under load, through the middleware: an API behind
+// crosssession.New (the Dev preset, plain http on loopback) with the store
+// as Config.Backend on a go-redis failover or cluster client; 50 clients,
+// each a cookie jar with its own session (logged in through the API), loop
+// GET /read then POST /write?n= (the session's counter "n" set to one
+// more than the client's last acknowledged write), sending the Origin a
+// front end would; a master is killed with SIGKILL a second in. The test
+// measures how long requests fail, checks that every failure is a 503
+// (never a 500, never a panic, never a 200 or 401 with the session
+// missing) and that every client gets a 200 again after a replica is
+// promoted, with the same app and client, then counts the acknowledged
+// writes (a 200 answer to a write) the final sessions lack. Each run logs
+// one line:
 //
 //	failover sentinel replicas=1 wait=0 ops_before=N errors=N first_error=+Xms promoted=+Yms last_error=+Zms recovered=+Wms acked=N lost=N lost_clients=N unacked_applied=N
 //
-// times counted from the kill; first_error/last_error are when failing
-// calls returned, recovered when the last client had its first
-// acknowledged write after the promotion.
+// times counted from the kill; errors counts 503 responses;
+// first_error/last_error are when they came back, recovered when the last
+// client had its first acknowledged write after the promotion.
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -28,7 +38,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crosssession/crosssession"
 	"github.com/crosssession/crosssession/redisstore"
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -162,14 +175,14 @@ func TestClusterFailover(t *testing.T) {
 }
 
 type failoverClient struct {
-	id       string
-	n        int       // the counter as far as this client knows: its last acknowledged write, or what it read since
-	writes   int       // acknowledged writes
-	lost     int       // acknowledged increments a later read did not find
-	applied  int       // increments that returned an error yet were found applied
-	firstOK  time.Time // first acknowledged write after the promotion was seen
-	missing  int       // calls that found no session
-	mismatch int       // reads above n+1
+	http     *http.Client // with the session's cookie jar
+	n        int          // the counter as far as this client knows: its last acknowledged write, or what it read since
+	writes   int          // acknowledged writes
+	lost     int          // acknowledged increments a later read did not find
+	applied  int          // increments that failed yet were found applied
+	firstOK  time.Time    // first acknowledged write after the promotion was seen
+	missing  int          // requests that found no session (401)
+	mismatch int          // reads above n+1
 }
 
 // reconcile compares what a read found with what the client knows.
@@ -185,17 +198,133 @@ func (cl *failoverClient) reconcile(n int) {
 	cl.n = n
 }
 
+// failoverReply is what the failover API answers: the counter, or the
+// kind of error (errorKind of the store's error, for a 503).
+type failoverReply struct {
+	status int
+	n      int
+	kind   string
+}
+
+// do sends one request of the front end at http://localhost:3000.
+func (cl *failoverClient) do(base, method, path string) (failoverReply, error) {
+	req, err := http.NewRequest(method, base+path, nil)
+	if err != nil {
+		return failoverReply{}, err
+	}
+	req.Header.Set("Origin", "http://localhost:3000")
+	req.Header.Set("Sec-Fetch-Site", "same-site")
+	resp, err := cl.http.Do(req)
+	if err != nil {
+		return failoverReply{}, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		N     *int   `json:"n"`
+		Error string `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return failoverReply{status: resp.StatusCode}, fmt.Errorf("%s %s: %d, body: %v", method, path, resp.StatusCode, err)
+	}
+	r := failoverReply{status: resp.StatusCode, kind: body.Error}
+	if resp.StatusCode == http.StatusOK {
+		if body.N == nil {
+			return r, fmt.Errorf("%s %s: 200 without n", method, path)
+		}
+		r.n = *body.N
+	}
+	return r, nil
+}
+
+// failoverAPI serves, behind crosssession.New(Dev) with st as
+// Config.Backend:
+//
+//	POST /login      crosssession.Login, n=0    200 {"n":0}
+//	GET  /read       n                          200 {"n":n}, 401 without a session
+//	POST /write?n=   n set                      200 {"n":n}, 401 without a session
+//
+// and 503 {"error": errorKind(store error)} when the store fails. A panic
+// that reaches the outermost handler is counted in panics and answered
+// 500.
+func failoverAPI(t *testing.T, st crosssession.Backend, panics *atomic.Int64) *httptest.Server {
+	cfg := crosssession.Dev()
+	cfg.Backend = st
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.ErrorHandler = func(c *gin.Context, status int, err error) {
+		c.JSON(status, gin.H{"error": errorKind(err)})
+	}
+	r := gin.New()
+	r.Use(func(c *gin.Context) {
+		defer func() {
+			if p := recover(); p != nil {
+				panics.Add(1)
+				t.Errorf("panic in a request: %v\n%s", p, debug.Stack())
+				c.AbortWithStatus(http.StatusInternalServerError)
+			}
+		}()
+		c.Next()
+	})
+	r.Use(crosssession.New(cfg))
+	r.POST("/login", func(c *gin.Context) {
+		if err := crosssession.Login(c); err != nil {
+			return // the middleware answers 503
+		}
+		sessions.Default(c).Set("n", 0)
+		c.JSON(http.StatusOK, gin.H{"n": 0})
+	})
+	r.GET("/read", func(c *gin.Context) {
+		n, ok := sessions.Default(c).Get("n").(int)
+		if !ok {
+			c.JSON(http.StatusUnauthorized, gin.H{"error": "no session"})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"n": n})
+	})
+	r.POST("/write", func(c *gin.Context) {
+		s := sessions.Default(c)
+		if _, ok := s.Get("n").(int); !ok {
+			c.JSON(http.StatusUnauthorized, gin.H{"error": "no session"})
+			return
+		}
+		n, err := strconv.Atoi(c.Query("n"))
+		if err != nil {
+			c.JSON(http.StatusBadRequest, gin.H{"error": "n"})
+			return
+		}
+		s.Set("n", n)
+		c.JSON(http.StatusOK, gin.H{"n": n})
+	})
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 func runFailover(t *testing.T, c failoverSetup) {
 	st := redisstore.New(c.client, redisstore.Options{WaitReplicas: c.wait, WaitTimeout: 500 * time.Millisecond})
-	// Creating the sessions may wait longer, on a busy machine.
-	setup := redisstore.New(c.client, redisstore.Options{WaitReplicas: c.wait, WaitTimeout: 5 * time.Second})
 	ctx := context.Background()
+	var panics atomic.Int64
+	srv := failoverAPI(t, st, &panics)
+	tr := &http.Transport{MaxIdleConns: 2 * failoverClients, MaxIdleConnsPerHost: 2 * failoverClients}
+	t.Cleanup(tr.CloseIdleConnections)
 
 	clients := make([]*failoverClient, failoverClients)
 	for i := range clients {
-		clients[i] = &failoverClient{id: newID(t)}
-		if ok, err := setup.Update(ctx, clients[i].id, map[string][]byte{"n": []byte("0")}, nil, time.Hour, true); err != nil || !ok {
-			t.Fatalf("creating session %d: %v, %v", i, ok, err)
+		jar, err := cookiejar.New(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients[i] = &failoverClient{http: &http.Client{Transport: tr, Jar: jar, Timeout: 30 * time.Second}}
+		// A busy machine can delay a replica's acknowledgement past the
+		// WAIT timeout: a login is tried again.
+		for try := 0; ; try++ {
+			r, err := clients[i].do(srv.URL, "POST", "/login")
+			if err == nil && r.status == http.StatusOK {
+				break
+			}
+			if try == 10 {
+				t.Fatalf("logging client %d in: %+v, %v", i, r, err)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 
@@ -208,20 +337,34 @@ func runFailover(t *testing.T, c failoverSetup) {
 		// timeouts (a busy machine can delay a replica's acknowledgement).
 		errsBefore []string
 		kinds      = map[string]int{}
-		slowest    time.Duration // of the failed calls
+		slowest    time.Duration // of the failed requests
+		bad        []string      // responses neither 200 nor 503, and transport errors
 		opsBefore  atomic.Int64
 		stop       atomic.Bool
-		panics     atomic.Int64
 	)
-	record := func(err error, took time.Duration) {
+	// check sorts a reply: true for a 200; a 503 is recorded, a 401 counted
+	// as a missing session, anything else is a failure of the test.
+	check := func(cl *failoverClient, r failoverReply, err error, took time.Duration) bool {
 		mu.Lock()
 		defer mu.Unlock()
-		if kill.IsZero() && !errors.Is(err, redisstore.ErrNotReplicated) {
-			errsBefore = append(errsBefore, err.Error())
+		switch {
+		case err != nil || r.status != http.StatusOK && r.status != http.StatusServiceUnavailable && r.status != http.StatusUnauthorized:
+			if len(bad) < 5 {
+				bad = append(bad, fmt.Sprintf("%d %s (%v)", r.status, r.kind, err))
+			}
+		case r.status == http.StatusServiceUnavailable:
+			if kill.IsZero() && r.kind != "not-replicated" {
+				errsBefore = append(errsBefore, r.kind)
+			}
+			errs = append(errs, time.Now())
+			kinds[r.kind]++
+			slowest = max(slowest, took)
+		case r.status == http.StatusUnauthorized:
+			cl.missing++
+		default:
+			return true
 		}
-		errs = append(errs, time.Now())
-		kinds[errorKind(err)]++
-		slowest = max(slowest, took)
+		return false
 	}
 	succeeded := func(cl *failoverClient, write bool) {
 		now := time.Now()
@@ -238,41 +381,18 @@ func runFailover(t *testing.T, c failoverSetup) {
 	var wg sync.WaitGroup
 	for _, cl := range clients {
 		wg.Go(func() {
-			defer func() {
-				if p := recover(); p != nil {
-					panics.Add(1)
-					t.Errorf("panic in a store call: %v\n%s", p, debug.Stack())
-				}
-			}()
 			for !stop.Load() {
 				t0 := time.Now()
-				m, ok, err := st.Load(ctx, cl.id)
-				if err != nil {
-					record(err, time.Since(t0))
+				r, err := cl.do(srv.URL, "GET", "/read")
+				if !check(cl, r, err, time.Since(t0)) {
 					time.Sleep(10 * time.Millisecond)
 					continue
 				}
-				if !ok {
-					mu.Lock()
-					cl.missing++
-					mu.Unlock()
-					time.Sleep(10 * time.Millisecond)
-					continue
-				}
-				n, _ := strconv.Atoi(string(m["n"]))
-				cl.reconcile(n)
+				cl.reconcile(r.n)
 				succeeded(cl, false)
 				t0 = time.Now()
-				ok, err = st.Update(ctx, cl.id, map[string][]byte{"n": []byte(strconv.Itoa(cl.n + 1))}, nil, time.Hour, false)
-				if err != nil {
-					record(err, time.Since(t0))
-					time.Sleep(10 * time.Millisecond)
-					continue
-				}
-				if !ok {
-					mu.Lock()
-					cl.missing++
-					mu.Unlock()
+				r, err = cl.do(srv.URL, "POST", "/write?n="+strconv.Itoa(cl.n+1))
+				if !check(cl, r, err, time.Since(t0)) {
 					time.Sleep(10 * time.Millisecond)
 					continue
 				}
@@ -344,16 +464,15 @@ func runFailover(t *testing.T, c failoverSetup) {
 	// What the sessions say now, on the new master.
 	var writes, lost, lostClients, applied, missing int
 	for i, cl := range clients {
-		m, ok, err := st.Load(ctx, cl.id)
-		if err != nil {
-			t.Errorf("reading session %d back: %v", i, err)
+		r, err := cl.do(srv.URL, "GET", "/read")
+		switch {
+		case err != nil || r.status != http.StatusOK && r.status != http.StatusUnauthorized:
+			t.Errorf("reading session %d back: %+v, %v", i, r, err)
 			continue
-		}
-		if !ok {
+		case r.status == http.StatusUnauthorized:
 			cl.missing++
-		} else {
-			n, _ := strconv.Atoi(string(m["n"]))
-			cl.reconcile(n)
+		default:
+			cl.reconcile(r.n)
 		}
 		if cl.mismatch > 0 {
 			t.Errorf("session %d: %d reads found more than one unacknowledged increment", i, cl.mismatch)
@@ -398,20 +517,23 @@ func runFailover(t *testing.T, c failoverSetup) {
 	t.Logf("failover %s wait=%d ops_before=%d errors=%d first_error=%s promoted=%s last_error=%s recovered=%s acked=%d lost=%d lost_clients=%d unacked_applied=%d",
 		c.label, c.wait, opsBefore.Load(), len(errs), ms(firstErr), ms(promoted), ms(lastErr), ms(recovered),
 		writes, lost, lostClients, applied)
-	t.Logf("errors by kind: %s; errors after the recovery %d; slowest failed call %v",
+	t.Logf("503s by kind: %s; 503s after the recovery %d; slowest failed request %v",
 		strings.Join(kindList, ", "), afterRecovery, slowest.Round(time.Millisecond))
 
 	if n := len(errs) - during; n > 0 {
-		t.Logf("%d errors before the master was killed", n)
+		t.Logf("%d 503s before the master was killed", n)
 	}
 	if len(errsBefore) > 0 {
-		t.Errorf("%d errors before the master was killed: %s", len(errsBefore), strings.Join(errsBefore[:min(3, len(errsBefore))], "; "))
+		t.Errorf("%d 503s before the master was killed: %s", len(errsBefore), strings.Join(errsBefore[:min(3, len(errsBefore))], "; "))
 	}
 	if recovered.IsZero() {
 		t.Errorf("not every client succeeded after the promotion within 30s of the kill")
 	}
 	if missing > 0 {
-		t.Errorf("%d calls found no session", missing)
+		t.Errorf("%d requests found no session", missing)
+	}
+	if len(bad) > 0 {
+		t.Errorf("responses neither 200 nor 503, or no response: %s", strings.Join(bad, "; "))
 	}
 	if panics.Load() > 0 {
 		t.Errorf("%d panics", panics.Load())
