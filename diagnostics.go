@@ -38,6 +38,15 @@ type limiter struct {
 	// reason's code) skips the map. Entries are never removed, so it is
 	// never stale.
 	recent atomic.Pointer[limitEntry]
+	// start is the limiter's first clock reading, taken on its first use
+	// (a zero limiter works); now is its Unix time plus time.Since(start),
+	// one read of the monotonic clock instead of time.Now's two clocks.
+	// Inside a testing/synctest bubble time has no monotonic reading and
+	// time.Since subtracts wall times, so now is the bubble's fake time,
+	// as time.Now would give.
+	startOnce sync.Once
+	start     time.Time
+	startUnix int64
 }
 
 const limiterMaxKeys = 1024
@@ -68,7 +77,7 @@ func (l *limiter) allow(key, fallback string) (bool, int64) {
 		e = v.(*limitEntry)
 		l.recent.Store(e)
 	}
-	now := time.Now().UnixNano()
+	now := l.now()
 	last := e.last.Load()
 	if last != 0 && now-last < int64(l.every) && now >= last {
 		e.suppressed.Add(1)
@@ -79,6 +88,16 @@ func (l *limiter) allow(key, fallback string) (bool, int64) {
 		return false, 0
 	}
 	return true, e.suppressed.Swap(0)
+}
+
+// now is the current time in Unix nanoseconds, read from the monotonic
+// clock where there is one.
+func (l *limiter) now() int64 {
+	l.startOnce.Do(func() {
+		l.start = time.Now()
+		l.startUnix = l.start.UnixNano()
+	})
+	return l.startUnix + int64(time.Since(l.start))
 }
 
 // diagnose reports that the browser is going to fail this request, or that

@@ -158,3 +158,25 @@ func TestDiagnosticsReportSuppressed(t *testing.T) {
 		}
 	})
 }
+
+// TestLimiterNow: a zero limiter's clock is the wall clock, whether its
+// start was taken outside a testing/synctest bubble and read inside (the
+// bubble's fake time) or taken inside and read after the bubble.
+func TestLimiterNow(t *testing.T) {
+	near := func(t *testing.T, got, want int64) {
+		t.Helper()
+		if d := got - want; d < -int64(time.Second) || d > int64(time.Second) {
+			t.Errorf("limiter clock %v, want %v", time.Unix(0, got), time.Unix(0, want))
+		}
+	}
+	outside := &limiter{every: time.Minute}
+	near(t, outside.now(), time.Now().UnixNano())
+	inside := &limiter{every: time.Minute}
+	synctest.Test(t, func(t *testing.T) {
+		if got, want := outside.now(), time.Now().UnixNano(); got != want {
+			t.Errorf("inside a bubble: %v, want the fake time %v", time.Unix(0, got), time.Unix(0, want))
+		}
+		inside.now()
+	})
+	near(t, inside.now(), time.Now().UnixNano())
+}
