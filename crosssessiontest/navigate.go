@@ -147,6 +147,17 @@ func (p *Page) StartLogin() string {
 	return v
 }
 
+// StartLoginURL is rawURL with ?crosssession=<verifier> (or &…) added, the
+// verifier a fresh StartLogin keeps: the URL that starts a login ending
+// with Handoff, as the README's first front-end line builds it.
+func (p *Page) StartLoginURL(rawURL string) string {
+	sep := "?"
+	if strings.Contains(rawURL, "?") {
+		sep = "&"
+	}
+	return rawURL + sep + "crosssession=" + p.StartLogin()
+}
+
 // RedeemHandoff runs the second front-end line of the README's "Logins by
 // redirect": when the page's location has a #crosssession=<code> fragment,
 // it fetches rawURL with credentials: 'include' and "<code> <verifier>" in

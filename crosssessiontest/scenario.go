@@ -142,11 +142,7 @@ func (st Step) navigateURL(page *Page) string {
 	if !st.StartLogin {
 		return st.Navigate
 	}
-	sep := "?"
-	if strings.Contains(st.Navigate, "?") {
-		sep = "&"
-	}
-	return st.Navigate + sep + "crosssession=" + page.StartLogin()
+	return page.StartLoginURL(st.Navigate)
 }
 
 // record keeps what the page got: nothing when no request was made.

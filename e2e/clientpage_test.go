@@ -372,9 +372,5 @@ func (a pageAction) startLoginURL(page *cst.Page) string {
 	if !a.startLogin {
 		return a.url
 	}
-	sep := "?"
-	if strings.Contains(a.url, "?") {
-		sep = "&"
-	}
-	return a.url + sep + "crosssession=" + page.StartLogin()
+	return page.StartLoginURL(a.url)
 }
