@@ -287,19 +287,7 @@ func (m *middleware) serve(c *gin.Context) {
 		return
 	}
 	if d.action == actForbid || d.action == actNext && m.sess != nil && d.origin != "" && !isSafe(c.Request.Method) {
-		var record, later bool
-		var between string
-		if d.action == actForbid {
-			later, between = m.defersTo(c)
-		}
-		d, record = stack(d, m.sess, !isSafe(c.Request.Method), later, refusedBy(c))
-		if between != "" {
-			d.csrf = fmt.Errorf("%w; a session Group later in the chain may allow it, but %s runs between the two "+
-				"and would run before any CSRF check: register it inside the Group, or after it", d.csrf, between)
-		}
-		if record {
-			c.Set(refusedKey, append(refusedBy(c), m.sess))
-		}
+		d = m.stacked(c, d)
 	}
 	var s *reqSession
 	var vals []string
@@ -328,6 +316,25 @@ func (m *middleware) serve(c *gin.Context) {
 	default:
 		m.sess.serve(c, s, d, vals[0:2:2])
 	}
+}
+
+// stacked applies the stacking rules to d, an unsafe cross-origin
+// request's decision, and records this policy's refusal for a later Group.
+func (m *middleware) stacked(c *gin.Context, d decision) decision {
+	var later bool
+	var between string
+	if d.action == actForbid {
+		later, between = m.defersTo(c)
+	}
+	d, record := stack(d, m.sess, !isSafe(c.Request.Method), later, refusedBy(c))
+	if between != "" {
+		d.csrf = fmt.Errorf("%w; a session Group later in the chain may allow it, but %s runs between the two "+
+			"and would run before any CSRF check: register it inside the Group, or after it", d.csrf, between)
+	}
+	if record {
+		c.Set(refusedKey, append(refusedBy(c), m.sess))
+	}
+	return d
 }
 
 // servePreflight answers a preflight with this policy, or with the policy

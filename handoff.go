@@ -239,6 +239,18 @@ func (s *reqSession) setLoginCookie() {
 	privateCache(h)
 }
 
+// handoffRequest reads what a request does for a Handoff: redeem a code
+// (X-Crosssession-Handoff, from an allowed origin) or start a login
+// (?crosssession=<verifier>).
+func (s *reqSession) handoffRequest(allowed bool) {
+	if code := get(s.r.Header, hHandoff); code != "" && allowed {
+		s.redeem(code)
+	}
+	if strings.Contains(s.r.URL.RawQuery, handoffParam+"=") {
+		s.noteLoginStart(s.r)
+	}
+}
+
 // redeem replaces the request's session with the one a Handoff code
 // carries, to be saved in this response; a code that cannot be redeemed is
 // diagnosed and the request goes on with its own session.
@@ -260,14 +272,8 @@ func (s *reqSession) tryRedeem(header string) string {
 	if o, _ := p["o"].(string); o != s.origin {
 		return "it was issued for " + clip(o)
 	}
-	if !validVerifier(verifier) {
-		return "it came without the verifier of the login (the front end sends X-Crosssession-Handoff: " +
-			"<code> <the verifier it kept in sessionStorage>; README, \"Logins by redirect\")"
-	}
-	sum := sha256.Sum256([]byte(verifier))
-	if b, _ := p["b"].([]byte); subtle.ConstantTimeCompare(b, sum[:]) != 1 {
-		return "it was made for a login that another browser started, so it is not redeemed here (a code sent " +
-			"to a front end by anyone but the login it started, e.g. an attacker's own code: login CSRF)"
+	if why := checkBinding(p, verifier); why != "" {
+		return why
 	}
 	nonce, _ := p["n"].([]byte)
 	if !s.cfg.redeemed.first(nonce) {
@@ -287,6 +293,21 @@ func (s *reqSession) tryRedeem(header string) string {
 		addVaryCookie(s.inner.Header(), s.varyBoth)
 	}
 	s.dirty = true
+	return ""
+}
+
+// checkBinding says why verifier is not the one the code p was bound to
+// (the browser that started the login), or returns "".
+func checkBinding(p map[any]any, verifier string) string {
+	if !validVerifier(verifier) {
+		return "it came without the verifier of the login (the front end sends X-Crosssession-Handoff: " +
+			"<code> <the verifier it kept in sessionStorage>; README, \"Logins by redirect\")"
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	if b, _ := p["b"].([]byte); subtle.ConstantTimeCompare(b, sum[:]) != 1 {
+		return "it was made for a login that another browser started, so it is not redeemed here (a code sent " +
+			"to a front end by anyone but the login it started, e.g. an attacker's own code: login CSRF)"
+	}
 	return ""
 }
 

@@ -104,12 +104,7 @@ func (sc *sessionConfig) serve(c *gin.Context, s *reqSession, d decision, varyBo
 	s.w = sessionWriter{ResponseWriter: c.Writer, s: s}
 	c.Writer = &s.w
 	c.Set(sessions.DefaultKey, s)
-	if code := get(c.Request.Header, hHandoff); code != "" && d.allow {
-		s.redeem(code)
-	}
-	if strings.Contains(c.Request.URL.RawQuery, handoffParam+"=") {
-		s.noteLoginStart(c.Request)
-	}
+	s.handoffRequest(d.allow)
 	defer func() {
 		c.Writer = s.inner
 		if p := recover(); p != nil {
@@ -892,17 +887,7 @@ func (s *reqSession) commit() {
 		err = s.save()
 	}
 	if err != nil {
-		msg := detail(err)
-		switch {
-		case errors.Is(err, ErrStoreUnavailable):
-			s.fail(http.StatusServiceUnavailable, rStoreFailed, msg, err)
-		case errors.Is(err, ErrSessionRevoked):
-			s.cfg.m.diagnose(s.c, rSessionRevoked, s.origin, msg) // the response goes out without the cookie
-		case errors.Is(err, ErrCookieTooLarge):
-			s.fail(http.StatusInternalServerError, reason{}, msg, err) // diagnosed where it was found
-		default:
-			s.fail(http.StatusInternalServerError, rUnencodable, msg, err)
-		}
+		s.commitFailed(err)
 		return
 	}
 	if s.setCookie {
@@ -912,6 +897,23 @@ func (s *reqSession) commit() {
 		s.setLoginCookie()
 	}
 	s.cfg.m.checkResponse(s)
+}
+
+// commitFailed answers for a session that could not be loaded or saved:
+// 503 for a store outage, 500 for one that cannot be encoded or is too
+// large; a revoked session's response goes out without the cookie.
+func (s *reqSession) commitFailed(err error) {
+	msg := detail(err)
+	switch {
+	case errors.Is(err, ErrStoreUnavailable):
+		s.fail(http.StatusServiceUnavailable, rStoreFailed, msg, err)
+	case errors.Is(err, ErrSessionRevoked):
+		s.cfg.m.diagnose(s.c, rSessionRevoked, s.origin, msg)
+	case errors.Is(err, ErrCookieTooLarge):
+		s.fail(http.StatusInternalServerError, reason{}, msg, err) // diagnosed where it was found
+	default:
+		s.fail(http.StatusInternalServerError, rUnencodable, msg, err)
+	}
 }
 
 // panicking reports whether its caller runs in a deferred call during a
