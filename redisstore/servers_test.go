@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -139,10 +140,14 @@ func (p *proc) run(tb testing.TB) {
 }
 
 // restart starts the killed process again, on the same port, in the same
-// directory, and waits until it answers PING.
-func (p *proc) restart(tb testing.TB) {
+// directory, with extra options after its own, and waits until it
+// answers PING.
+func (p *proc) restart(tb testing.TB, extra ...string) {
 	tb.Helper()
+	argv := p.argv
+	p.argv = append(slices.Clip(argv), extra...)
 	p.run(tb)
+	p.argv = argv
 	if err := p.waitPing(10 * time.Second); err != nil {
 		tb.Fatalf("%s restarted on %s: %v\nlog:\n%s", p.name, p.addr(), err, p.tail())
 	}
