@@ -336,7 +336,10 @@ func (c Config) checkMode(p *problems) {
 }
 
 func (c Config) compileOrigins(p *problems) []originRule {
-	if len(c.Origins) == 0 {
+	switch {
+	case len(c.Origins) == 0 && c.NoSession:
+		p.add("no Origins: list the front end's origins, e.g. crosssession.Bearer(%q)", "https://app.example.com")
+	case len(c.Origins) == 0:
 		p.add("no Origins: list the front end's origins, e.g. crosssession.Prod(key, %q), or use crosssession.Dev() for localhost",
 			"https://app.example.com")
 	}

@@ -154,6 +154,7 @@ func TestValidateBadConfigs(t *testing.T) {
 	}{
 		{"zero Config", crosssession.Config{}, "no Origins"},
 		{"Prod without origins", crosssession.Prod(testKey), "no Origins"},
+		{"Bearer without origins", crosssession.Bearer(), `no Origins: list the front end's origins, e.g. crosssession.Bearer("https://app.example.com")`},
 		{"Prod nil key", crosssession.Prod(nil, "https://app.example.com"), "Keys[0] is 0 bytes; a key must be at least 32 random bytes"},
 		{"Prod short key", crosssession.Prod(short, "https://app.example.com"), "Keys[0] is 9 bytes"},
 		{"old key short", with(func(c *crosssession.Config) { c.Keys = append(c.Keys, short) }), "Keys[1] is 9 bytes"},

@@ -142,8 +142,9 @@ func checkText(s string) string {
 	case s == "":
 		return fmt.Sprintf("is empty; write the front end's origin, e.g. %q", "https://app.example.com")
 	case s == "*":
-		return fmt.Sprintf("allows every site, which browsers refuse with credentials and which would let any page "+
-			"act as the user; list the front-end origins, e.g. %q or %q", "https://app.example.com", "https://*.example.com")
+		return fmt.Sprintf("allows every site, which crosssession never does (with a cookie session browsers refuse "+
+			"it, and it would let any page act as the user); list the front-end origins, for a Bearer API too, e.g. %q "+
+			"or %q", "https://app.example.com", "https://*.example.com")
 	case strings.EqualFold(s, "null"):
 		return "is sent by sandboxed iframes, file: pages and redirects, so any attacker page can claim it; " +
 			"it is never allowed"
