@@ -44,7 +44,6 @@ type middleware struct {
 	sess        *sessionConfig              // nil with NoSession
 	log         *slog.Logger                // nil: slog.Default()
 	group       bool                        // created by Group
-	pos         int                         // a Group's index in its routes' handler chains
 	base        string                      // a Group's base path
 	ownRoutes   [2]string                   // the preflight routes a Group registered; empty otherwise
 	subs        []*middleware               // Groups nested under ownRoutes, longest base first

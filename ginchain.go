@@ -78,42 +78,52 @@ func handlerName(h gin.HandlerFunc) string {
 
 // defersTo reports whether m, about to refuse a request (CSRF), should let
 // a session Group that comes after it in this route's chain decide
-// instead: that group applies its own allow-list and check. A Group knows
-// its index in the chain; a policy made by New looks after the last one in
-// the chain. A Bearer Group never takes over (it has no CSRF check). When
-// a handler of the app runs between m and that Group, m does not defer:
-// the handler would run before any CSRF check, without a session; its name
-// is returned to explain the refusal. Only called on the refusal path:
-// HandlerNames allocates.
+// instead: that group applies its own allow-list and check. The chain is
+// read from the handler running now (chainIndex). A Bearer Group never
+// takes over (it has no CSRF check). When a handler of the app runs
+// between m and that Group, m does not defer: the handler would run before
+// any CSRF check, without a session; its name is returned to explain the
+// refusal. gin's logger and recovery may sit between (they answer no
+// request themselves). Only called on the refusal path: HandlerNames
+// allocates.
 func (m *middleware) defersTo(c *gin.Context) (bool, string) {
 	n := chainNames.Load()
 	if n == nil {
 		return false, "" // no Group exists
 	}
 	chain := c.HandlerNames()
-	from := len(chain) // not found in the chain (wrapped in a closure): never defer
-	if m.group {
-		from = m.pos + 1
-	} else {
-		for i, name := range chain {
-			if name == n.new {
-				from = i + 1
-			}
-		}
-	}
-	if from >= len(chain) {
-		return false, ""
+	from := chainIndex(c) + 1
+	if from <= 0 || from >= len(chain) {
+		return false, "" // gin changed its Context: never defer
 	}
 	g := slices.Index(chain[from:], n.group)
 	if g < 0 {
 		return false, ""
 	}
 	for _, name := range chain[from : from+g] {
-		if name != n.new && name != n.bearer {
+		if name != n.new && name != n.bearer && !passive(name) {
 			return false, name
 		}
 	}
 	return true, ""
+}
+
+// passive reports whether the handler named name is gin's logger or
+// recovery, which answer no request themselves.
+func passive(name string) bool {
+	return strings.HasPrefix(name, "github.com/gin-gonic/gin.LoggerWithConfig") ||
+		strings.HasPrefix(name, "github.com/gin-gonic/gin.CustomRecoveryWithWriter")
+}
+
+// chainIndex returns the index in its route's handler chain of the handler
+// running on c, or -1. gin does not export it; the unexported field is
+// read, never written (TestGinInternalsStillThere pins it).
+func chainIndex(c *gin.Context) int {
+	f := reflect.ValueOf(c).Elem().FieldByName("index")
+	if !f.IsValid() || f.Kind() != reflect.Int8 {
+		return -1
+	}
+	return int(f.Int())
 }
 
 // warnPredecessors warns once when handlers other than gin's logger and
@@ -128,9 +138,7 @@ func (m *middleware) warnPredecessors(chain []string, self string) {
 		if name == self {
 			break
 		}
-		if !strings.HasPrefix(name, "github.com/gin-gonic/gin.LoggerWithConfig") &&
-			!strings.HasPrefix(name, "github.com/gin-gonic/gin.CustomRecoveryWithWriter") &&
-			!strings.HasPrefix(name, "github.com/crosssession/crosssession.(*middleware).") {
+		if !passive(name) && !strings.HasPrefix(name, "github.com/crosssession/crosssession.(*middleware).") {
 			before = append(before, name)
 		}
 	}

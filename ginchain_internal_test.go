@@ -18,10 +18,16 @@ func TestGinInternalsStillThere(t *testing.T) {
 		t.Errorf("engineOf(group) = %p, want the engine %p", got, r)
 	}
 	var seen *gin.Engine
-	r.GET("/ctx", func(c *gin.Context) { seen = engineOfContext(c) })
+	var idx [2]int
+	r.GET("/ctx", func(c *gin.Context) { idx[0] = chainIndex(c); c.Next() }, func(c *gin.Context) {
+		seen, idx[1] = engineOfContext(c), chainIndex(c)
+	})
 	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/ctx", nil))
 	if seen != r {
 		t.Errorf("engineOfContext = %p, want the engine %p", seen, r)
+	}
+	if idx != [2]int{0, 1} {
+		t.Errorf("chainIndex of the two handlers = %v, want [0 1]", idx)
 	}
 	m := &middleware{}
 	for _, tc := range []struct {

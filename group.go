@@ -53,7 +53,6 @@ func Group(r gin.IRouter, relativePath string, cfg Config, handlers ...gin.Handl
 	}
 	g := r.Group(relativePath, append([]gin.HandlerFunc{h}, handlers...)...)
 	m.base = g.BasePath()
-	m.pos = len(g.Handlers) - 1 - len(handlers)
 	m.warnPredecessors(handlerNamesOf(g.Handlers), handlerName(h))
 	register(g, m)
 	return g

@@ -3,6 +3,7 @@ package crosssession_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -411,5 +412,37 @@ func TestNoHandlerRunsBetweenARefusalAndTheGroupThatDecides(t *testing.T) {
 	crosssession.Group(direct, "/partner", pc).POST("/x", func(c *gin.Context) { c.String(200, "ok") })
 	if w := serve(direct, req("POST", "/partner/x", "Origin", partner, "Sec-Fetch-Site", "cross-site")); w.Code != 200 {
 		t.Errorf("nothing between the policies: the partner's POST got %d, want the Group's 200", w.Code)
+	}
+}
+
+// TestDeferralLooksFromTheRefusingPolicy: the handlers between a refusing
+// policy and the Group are those after that policy, wherever other
+// policies sit: a second engine-level policy after an app middleware does
+// not hide it. gin's logger and recovery between the two do not stop the
+// Group from deciding.
+func TestDeferralLooksFromTheRefusingPolicy(t *testing.T) {
+	t.Parallel()
+	const partner = "https://partner.example.net"
+	pc := prodCfg(partner)
+	pc.Cookie.Name = "__Host-partner"
+	r := gin.New()
+	r.Use(gin.Recovery(), crosssession.New(prodCfg(spa)))
+	ran := 0
+	r.Use(func(c *gin.Context) { ran++; c.Next() })
+	r.Use(crosssession.New(crosssession.Bearer(partner, spa)))
+	crosssession.Group(r, "/partner", pc).POST("/x", func(c *gin.Context) { c.String(200, "ok") })
+	for _, o := range []string{evil, partner} {
+		if w := serve(r, req("POST", "/partner/x", "Origin", o, "Sec-Fetch-Site", "cross-site")); w.Code != 403 || ran != 0 {
+			t.Errorf("origin %s with a second New after the middleware: %d, middleware ran %d times", o, w.Code, ran)
+		}
+	}
+	quiet := gin.New()
+	quiet.Use(crosssession.New(prodCfg(spa)), gin.LoggerWithWriter(io.Discard), gin.Recovery())
+	crosssession.Group(quiet, "/partner", pc).POST("/x", func(c *gin.Context) { c.String(200, "ok") })
+	if w := serve(quiet, req("POST", "/partner/x", "Origin", partner, "Sec-Fetch-Site", "cross-site")); w.Code != 200 {
+		t.Errorf("gin's logger and recovery between the policies: the partner's POST got %d, want 200", w.Code)
+	}
+	if w := serve(quiet, req("POST", "/partner/x", "Origin", evil, "Sec-Fetch-Site", "cross-site")); w.Code != 403 {
+		t.Errorf("gin's logger and recovery between the policies: an unlisted origin's POST got %d, want 403", w.Code)
 	}
 }
