@@ -19,7 +19,7 @@ import (
 )
 
 // Logins that end in a top-level navigation to the API (a form POST and a
-// redirect, an OAuth or OpenID Connect callback, a magic link) set a
+// redirect, an OAuth or OpenID Connect callback) set a
 // first-party cookie, which a cross-site front end never sees: Chromium and
 // Firefox keep a Partitioned one in the API's own partition, and refuse an
 // unpartitioned one to third-party requests (e2e tables). Handoff carries
@@ -79,6 +79,11 @@ const (
 // policy; that response sets the session cookie for the front end (README,
 // "Logins by redirect"). So a code sent to a front end whose browser did
 // not start that login (an attacker's own code: login CSRF) is refused.
+// The verifier proves that this browser started a login; the handler must
+// make sure the request it completes belongs to that login (the OAuth or
+// OpenID Connect state the start stored in this browser), so a login the
+// browser did not start (identity-provider-initiated, a magic link from an
+// e-mail) must not end with Handoff.
 // Call it after the session holds the user (after Login and Set):
 //
 //	crosssession.Login(c)
@@ -117,15 +122,17 @@ func Handoff(c *gin.Context, target string) error {
 	}
 	binding, hadCookie := s.loginBinding()
 	if binding == nil {
-		return newError(ErrHandoffUnbound, nil, "the login did not start at a URL of this API with ?%s=<verifier> "+
-			"(the value the front end keeps in sessionStorage; README, \"Logins by redirect\"), or started over %d "+
-			"minutes ago, so the code could not be bound to the browser that started it", handoffParam, loginMaxAge/60)
+		return newError(ErrHandoffUnbound, nil, "the login did not start with a top-level navigation to a route "+
+			"of this policy with ?%s=<verifier> (the value the front end keeps in sessionStorage; README, \"Logins "+
+			"by redirect\"), or started over %d minutes ago, so the code could not be bound to the browser that "+
+			"started it", handoffParam, loginMaxAge/60)
 	}
 	code, err := s.handoffCode(origin, binding)
 	if err != nil {
 		return err
 	}
 	s.dirty, s.handedOff = false, true // the session goes in the code, not in a first-party cookie
+	c.Set(handedOffKey, true)          // no stacked policy adds a login cookie to this response
 	h := c.Writer.Header()
 	if hadCookie {
 		h.Add(hSetCookie, s.loginCookie("", -1))
@@ -171,6 +178,9 @@ func (s *reqSession) handoffCode(origin string, binding []byte) (string, error) 
 	}
 	return code, nil
 }
+
+// handedOffKey marks, in the gin context, a request that Handoff ends.
+const handedOffKey = "github.com/crosssession/crosssession/handedoff"
 
 // loginBinding returns the SHA-256 of the verifier of the browser that
 // started this login, from this request's ?crosssession= (a form that logs
@@ -241,12 +251,13 @@ func (s *reqSession) setLoginCookie() {
 
 // handoffRequest reads what a request does for a Handoff: redeem a code
 // (X-Crosssession-Handoff, from an allowed origin) or start a login
-// (?crosssession=<verifier>).
+// (?crosssession=<verifier> on a top-level navigation: an image or a fetch
+// from another site cannot replace a login's binding).
 func (s *reqSession) handoffRequest(allowed bool) {
 	if code := get(s.r.Header, hHandoff); code != "" && allowed {
 		s.redeem(code)
 	}
-	if strings.Contains(s.r.URL.RawQuery, handoffParam+"=") {
+	if strings.Contains(s.r.URL.RawQuery, handoffParam+"=") && isNavigation(s.r) {
 		s.noteLoginStart(s.r)
 	}
 }
@@ -305,8 +316,8 @@ func checkBinding(p map[any]any, verifier string) string {
 	}
 	sum := sha256.Sum256([]byte(verifier))
 	if b, _ := p["b"].([]byte); subtle.ConstantTimeCompare(b, sum[:]) != 1 {
-		return "it was made for a login that another browser started, so it is not redeemed here (a code sent " +
-			"to a front end by anyone but the login it started, e.g. an attacker's own code: login CSRF)"
+		return "it was made for another login than the one this page started: another browser's (e.g. an " +
+			"attacker's own code: login CSRF), or a newer login started in another tab of this browser"
 	}
 	return ""
 }

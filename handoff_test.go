@@ -240,7 +240,7 @@ func TestHandoffCodeIsBoundToTheBrowserThatStartedTheLogin(t *testing.T) {
 		"X-Forwarded-Proto", "https")).Result().Cookies()[0]
 	_, attackersCode := formLogin(t, a, "") // the attacker's own login ("alice"), his verifier
 	for _, tc := range []struct{ name, header, why string }{
-		{"the victim's verifier", attackersCode + " victims-own-verifier-0123456789", "another browser started"},
+		{"the victim's verifier", attackersCode + " victims-own-verifier-0123456789", "another browser's"},
 		{"no verifier", attackersCode, "without the verifier"},
 		{"a front end that started no login", attackersCode + " undefined", "without the verifier"},
 	} {
@@ -310,6 +310,13 @@ func TestHandoffBindsALoginThroughAnIdentityProvider(t *testing.T) {
 	if got := redeem(a, spa, code); got.StatusCode != 200 {
 		t.Errorf("redeem with the verifier that started the login: %d", got.StatusCode)
 	}
+	for _, mode := range []string{"no-cors", "cors"} { // an image or a fetch from any site: no binding replaced
+		r := req("GET", "/auth/start?crosssession=attacker-chosen-0123456789", "Sec-Fetch-Site", "cross-site",
+			"Sec-Fetch-Mode", mode, "X-Forwarded-Proto", "https")
+		if cks := serve(a, r).Result().Cookies(); len(cks) != 0 {
+			t.Errorf("a %s request with ?crosssession= set %v", mode, cks)
+		}
+	}
 	serve(a, nav("GET", "/auth/callback?code=x")) // a callback no login started
 	if !errors.Is(*handoffErr, crosssession.ErrHandoffUnbound) {
 		t.Errorf("callback without the login cookie: %v, want ErrHandoffUnbound", *handoffErr)
@@ -364,4 +371,27 @@ func TestHandoffResponseSetsNoCookieWhenRenewalIsDue(t *testing.T) {
 			t.Errorf("Handoff response: %d, Set-Cookie %v", res.StatusCode, res.Header.Values("Set-Cookie"))
 		}
 	})
+}
+
+// TestHandoffThroughStackedPoliciesCarriesNoCookie: a login by form on a
+// session Group inside an engine-level session policy: the 303 of the
+// Group's Handoff carries no cookie of either policy (the outer one's
+// login cookie included).
+func TestHandoffThroughStackedPoliciesCarriesNoCookie(t *testing.T) {
+	t.Parallel()
+	r := gin.New()
+	r.Use(crosssession.New(prodCfg(spa)))
+	inner := prodCfg(spa)
+	inner.Cookie.Name = "__Host-inner"
+	crosssession.Group(r, "/g", inner).POST("/form-login", func(c *gin.Context) {
+		_ = crosssession.Login(c)
+		sessions.Default(c).Set("user", "alice")
+		_ = crosssession.Handoff(c, spa+"/")
+	})
+	res := serve(r, req("POST", "/g/form-login?crosssession="+verifier, "Origin", spa, "Sec-Fetch-Site", "cross-site",
+		"Sec-Fetch-Mode", "navigate", "X-Forwarded-Proto", "https")).Result()
+	if !strings.Contains(res.Header.Get("Location"), "#crosssession=") || len(res.Cookies()) != 0 {
+		t.Errorf("Handoff through two policies: %d, Location %q, Set-Cookie %v", res.StatusCode, res.Header.Get("Location"),
+			res.Header.Values("Set-Cookie"))
+	}
 }

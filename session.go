@@ -893,7 +893,7 @@ func (s *reqSession) commit() {
 	if s.setCookie {
 		privateCache(s.inner.Header())
 	}
-	if s.verifier != "" && !s.handedOff {
+	if s.verifier != "" && !s.handedOff && !s.c.GetBool(handedOffKey) {
 		s.setLoginCookie()
 	}
 	s.cfg.m.checkResponse(s)
