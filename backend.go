@@ -16,8 +16,8 @@ import (
 // it per request, and not at all for a request that does not use the
 // session. Value names are never empty (a session's "" key is refused with
 // ErrUnencodable before the Backend is called), so an implementation may
-// use "" for its own purposes. Implementations must be safe for concurrent use. An error means
-// the backend failed (the request that needed the session is answered
+// use "" for its own purposes. Implementations must be safe for concurrent
+// use. An error means the backend failed (the request that needed the session is answered
 // with 503); an absent session is not an error.
 type Backend interface {
 	// Load returns the values of session id and true, or false when there

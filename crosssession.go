@@ -294,7 +294,8 @@ func (m *middleware) serve(c *gin.Context) {
 		// The response's header values live in its session: one
 		// allocation for both.
 		s = new(reqSession)
-		vals = m.fillHeaderValues(d, false, s.hdr[:m.headerCount(d, false):m.headerCount(d, false)])
+		n := m.headerCount(d, false)
+		vals = m.fillHeaderValues(d, false, s.hdr[:n:n])
 	} else {
 		vals = m.headerValues(d, false)
 	}

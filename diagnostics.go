@@ -287,25 +287,29 @@ func crossSite(r *http.Request, origin, scheme, host string) bool {
 // (a form POST, a redirect, a link), whose cookies are first-party.
 // Browsers send Sec-Fetch-Mode only to potentially trustworthy URLs; on
 // plain-http hosts a navigation is told by its Accept header.
-// corsExempt reports whether the browser reads r's response without CORS,
-// so an unlisted Origin hides nothing from the page: a navigation (a
-// provider's callback, a form), a WebSocket handshake, a no-cors request
-// (Fetch's request modes, Sec-Fetch-Mode).
+func isNavigation(r *http.Request) bool {
+	if mode := get(r.Header, "Sec-Fetch-Mode"); mode != "" {
+		return mode == "navigate"
+	}
+	return acceptsHTML(r)
+}
+
+func acceptsHTML(r *http.Request) bool {
+	return strings.HasPrefix(get(r.Header, "Accept"), "text/html")
+}
+
+// corsExempt reports whether CORS headers would change nothing for r's
+// response: a navigation (a provider's callback, a form), a WebSocket
+// handshake, or a no-cors request, whose response the page cannot read
+// anyway (the Fetch standard's request modes, sent as Sec-Fetch-Mode).
 func corsExempt(r *http.Request) bool {
 	switch get(r.Header, "Sec-Fetch-Mode") {
 	case "navigate", "nested-navigate", "websocket", "no-cors":
 		return true
 	case "":
-		return isNavigation(r)
+		return acceptsHTML(r)
 	}
 	return false
-}
-
-func isNavigation(r *http.Request) bool {
-	if mode := get(r.Header, "Sec-Fetch-Mode"); mode != "" {
-		return mode == "navigate"
-	}
-	return strings.HasPrefix(get(r.Header, "Accept"), "text/html")
 }
 
 func sameSiteName(s http.SameSite) string {

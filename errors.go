@@ -35,9 +35,9 @@ var (
 	// not a non-empty string.
 	ErrUnencodable = errors.New("crosssession: session value cannot be encoded")
 
-	// ErrSessionRevoked: a session loaded from a Backend or Store was ended (Logout,
-	// or Login elsewhere) while the request ran; its change was dropped
-	// rather than bringing the session back.
+	// ErrSessionRevoked: a session loaded from a Backend or Store was ended
+	// (Logout, or Login elsewhere) while the request ran; its change was
+	// dropped rather than bringing the session back.
 	ErrSessionRevoked = errors.New("crosssession: session ended while the request ran")
 
 	// ErrCrossOrigin: an unsafe request (POST, PUT, PATCH, DELETE) from a

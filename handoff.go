@@ -52,7 +52,7 @@ const (
 	hHandoff         = "X-Crosssession-Handoff" // the header that redeems a code
 	handoffFragment  = "crosssession="          // the fragment that carries it
 	handoffParam     = "crosssession"           // the query parameter that starts a login
-	handoffName      = "crosssession-handoff"   // the name its MAC binds (with the cookie name)
+	handoffName      = "crosssession-handoff"   // the name its MAC binds (with the cookie name: handoffMAC)
 	handoffMaxAge    = 60                       // seconds a code lives
 	handoffMaxSeen   = 4096                     // redeemed codes remembered
 	loginSuffix      = "-login"                 // the cookie holding a login's binding: name + loginSuffix
@@ -131,8 +131,8 @@ func Handoff(c *gin.Context, target string) error {
 	if err != nil {
 		return err
 	}
-	s.dirty, s.handedOff = false, true // the session goes in the code, not in a first-party cookie
-	c.Set(handedOffKey, true)          // no stacked policy adds a login cookie to this response
+	s.dirty = false           // the session goes in the code, not in a first-party cookie
+	c.Set(handedOffKey, true) // nor does any policy on this request add a cookie (commit)
 	h := c.Writer.Header()
 	if hadCookie {
 		h.Add(hSetCookie, s.loginCookie("", -1))
@@ -172,7 +172,7 @@ func (s *reqSession) handoffCode(origin string, binding []byte) (string, error) 
 		}
 		payload["id"] = ck.Value
 	}
-	code, err := s.cfg.handoff.Encode(s.cfg.handoffName(), payload)
+	code, err := s.cfg.handoff.Encode(s.cfg.handoffMAC, payload)
 	if err != nil {
 		return "", s.explainEncode(err, gs.Values)
 	}
@@ -181,6 +181,10 @@ func (s *reqSession) handoffCode(origin string, binding []byte) (string, error) 
 
 // handedOffKey marks, in the gin context, a request that Handoff ends.
 const handedOffKey = "github.com/crosssession/crosssession/handedoff"
+
+// handedOff reports whether Handoff ends c's response: no policy renews
+// its cookie or leaves a login cookie on it.
+func handedOff(c *gin.Context) bool { return c.GetBool(handedOffKey) }
 
 // loginBinding returns the SHA-256 of the verifier of the browser that
 // started this login, from this request's ?crosssession= (a form that logs
@@ -199,15 +203,6 @@ func (s *reqSession) loginBinding() (binding []byte, hadCookie bool) {
 		binding = sum[:]
 	}
 	return binding, hadCookie
-}
-
-// noteLoginStart keeps the request's ?crosssession=<verifier>, if well
-// formed: the response leaves its SHA-256 in the <name>-login cookie for a
-// later Handoff, unless this request's handler calls Handoff itself.
-func (s *reqSession) noteLoginStart(r *http.Request) {
-	if v := r.URL.Query().Get(handoffParam); validVerifier(v) {
-		s.verifier = v
-	}
 }
 
 // validVerifier reports whether v can be a front end's verifier: 16 to 128
@@ -252,13 +247,18 @@ func (s *reqSession) setLoginCookie() {
 // handoffRequest reads what a request does for a Handoff: redeem a code
 // (X-Crosssession-Handoff, from an allowed origin) or start a login
 // (?crosssession=<verifier> on a top-level navigation: an image or a fetch
-// from another site cannot replace a login's binding).
+// from another site cannot replace a login's binding). A well-formed
+// verifier is kept: the response leaves its SHA-256 in the <name>-login
+// cookie for a later Handoff, unless this request's handler calls Handoff
+// itself.
 func (s *reqSession) handoffRequest(allowed bool) {
 	if code := get(s.r.Header, hHandoff); code != "" && allowed {
 		s.redeem(code)
 	}
 	if strings.Contains(s.r.URL.RawQuery, handoffParam+"=") && isNavigation(s.r) {
-		s.noteLoginStart(s.r)
+		if v := s.r.URL.Query().Get(handoffParam); validVerifier(v) {
+			s.verifier = v
+		}
 	}
 }
 
@@ -274,7 +274,7 @@ func (s *reqSession) redeem(header string) {
 func (s *reqSession) tryRedeem(header string) string {
 	code, verifier, _ := strings.Cut(header, " ")
 	var p map[any]any
-	if err := s.cfg.handoff.Decode(s.cfg.handoffName(), code, &p); err != nil {
+	if err := s.cfg.handoff.Decode(s.cfg.handoffMAC, code, &p); err != nil {
 		if strings.Contains(err.Error(), "expired timestamp") {
 			return "it is older than 60 seconds"
 		}
@@ -348,11 +348,6 @@ func (s *reqSession) handoffValues(p map[any]any) (map[any]any, string) {
 	}
 	return old.Values, ""
 }
-
-// handoffName is the name a code's MAC binds: the policy's cookie name, so
-// a code issued by one policy is never redeemed by another with the same
-// key (two Groups with their own cookies).
-func (sc *sessionConfig) handoffName() string { return handoffName + ":" + sc.name }
 
 // newHandoffCodec returns the codec of Handoff codes: keys derived from
 // the policy's first key (a random one without keys), a 60-second life.

@@ -25,8 +25,9 @@ var (
 		"so the request is refused although %q is allowed; write method: %q in the front end"}
 	rPreflightHeaders = reason{"preflight-not-allowed", "the preflight asks for request headers %s, which " +
 		"AllowHeaders (%s) lacks, so the browser refuses the request; add them to Config.AllowHeaders"}
-	rPreflightNoRoute = reason{"preflight-no-route", "the preflight asks for %s %s, which no route serves (%s), so unless a NoRoute handler answers it the request gets 404 or 405; register the route, " +
-		"or fix the front end's URL or method"}
+	rPreflightNoRoute = reason{"preflight-no-route", "the preflight asks for %s %s, which no route serves (%s), " +
+		"so unless a NoRoute handler answers it the request gets 404 or 405; register the route, or fix the front " +
+		"end's URL or method"}
 	rCookieSecureHTTP = reason{"cookie-secure-over-http", "cookie %q is Secure but the request came over plain http " +
 		"to %s, so Chromium, Firefox and WebKit refuse it; serve the API over https (behind a proxy, see " +
 		"Config.TrustedProxies) or use crosssession.Dev() (no Secure) in development"}

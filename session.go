@@ -50,7 +50,11 @@ type sessionConfig struct {
 	idle     time.Duration              // Config.IdleTimeout; 0: none
 	lifetime time.Duration              // Cookie.MaxAge: the absolute lifetime
 	handoff  *securecookie.SecureCookie // Handoff codes
-	redeemed redeemedCodes              // nonces of redeemed Handoff codes
+	// handoffMAC is the name a Handoff code's MAC binds: the cookie name,
+	// so a code issued by one policy is never redeemed by another with
+	// the same key (two Groups with their own cookies).
+	handoffMAC string
+	redeemed   redeemedCodes // nonces of redeemed Handoff codes
 }
 
 // shares reports whether two policies may act on the same session: the
@@ -72,7 +76,7 @@ func newSessionConfig(k Cookie, keys [][]byte, store sessions.Store, backend Bac
 	sc := &sessionConfig{m: m, name: k.Name, opts: k.options(), ser: securecookie.GobEncoder{}, idle: idle, lifetime: k.MaxAge,
 		backend: backend}
 	sc.prefixed = hasCookiePrefix(k.Name)
-	sc.handoff = newHandoffCodec(keys)
+	sc.handoff, sc.handoffMAC = newHandoffCodec(keys), handoffName+":"+k.Name
 	cross, ok := k.crossSite()
 	sc.cross, sc.crossOK = cross.options(), ok
 	if store != nil {
@@ -169,7 +173,6 @@ type reqSession struct {
 	// after that can no longer reach the browser.
 	committed bool
 	hadCookie bool   // the request carried a session cookie that verified
-	handedOff bool   // Handoff ends the response: no session cookie on it
 	verifier  string // the request's ?crosssession=, a login's start (Handoff)
 	// created is when the session started and issued when its cookie (or
 	// record) was last issued, Unix milliseconds; 0 for a new session.
@@ -871,7 +874,8 @@ func (s *reqSession) commit() {
 		return
 	}
 	s.committed = true
-	if !s.dirty && s.hadCookie && !s.handedOff && s.cfg.store == nil && s.cfg.renewDue(s.issued, time.Now().UnixMilli()) {
+	if !s.dirty && s.hadCookie && s.cfg.store == nil && s.cfg.renewDue(s.issued, time.Now().UnixMilli()) &&
+		!handedOff(s.c) {
 		s.dirty, s.backend.renew = true, true // renew: the same session, issued anew (IdleTimeout)
 	}
 	var err error
@@ -893,7 +897,7 @@ func (s *reqSession) commit() {
 	if s.setCookie {
 		privateCache(s.inner.Header())
 	}
-	if s.verifier != "" && !s.handedOff && !s.c.GetBool(handedOffKey) {
+	if s.verifier != "" && !handedOff(s.c) {
 		s.setLoginCookie()
 	}
 	s.cfg.m.checkResponse(s)
