@@ -224,8 +224,9 @@ func validVerifier(v string) bool {
 
 // loginCookie is the Set-Cookie of the <name>-login cookie: value for
 // maxAge seconds, first-party with the configured attributes, HttpOnly,
-// and SameSite=None when Secure (an identity provider may answer with a
-// cross-site form POST, which carries no Lax cookie).
+// and SameSite=None when Secure: an identity provider may answer with a
+// cross-site form POST, from which RFC 6265bis leaves Lax cookies out
+// (BROWSER-RULES item 15; the e2e suite measures GET callbacks only).
 func (s *reqSession) loginCookie(value string, maxAge int) string {
 	opts := s.cfg.opts
 	opts.MaxAge, opts.HttpOnly, opts.SameSite = maxAge, true, http.SameSiteLaxMode
