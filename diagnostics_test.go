@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -723,5 +724,21 @@ func TestNoCookieDiagnosticSurvivesUnlistedOrigins(t *testing.T) {
 	serve(r, q)
 	if !strings.Contains(logs.String(), "reason=no-cookie") {
 		t.Errorf("no no-cookie diagnosis for %s after other clients logged in from 1,100 unlisted origins", app)
+	}
+}
+
+// TestREADMEStartupReportIsReports: the startup report the README shows
+// is what Report prints for its configuration.
+func TestREADMEStartupReportIsReports(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := crosssession.Prod(testKey, "https://app.example.com", "https://myapp.example.org")
+	cfg.APIOrigin = "https://api.example.com"
+	want := "```\n" + strings.TrimRight(cfg.Report(), "\n") + "\n```\n"
+	if !strings.Contains(string(b), want) {
+		t.Errorf("the README's startup report is not Report()'s:\n%s", want)
 	}
 }
