@@ -41,7 +41,6 @@ import (
 
 	"github.com/crosssession/crosssession"
 	"github.com/crosssession/crosssession/redisstore"
-	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 )
@@ -245,14 +244,9 @@ func (cl *failoverClient) do(base, method, path string) (failoverReply, error) {
 	return r, nil
 }
 
-// failoverAPI serves, behind crosssession.New(Dev) with st as
-// Config.Backend:
-//
-//	POST /login      crosssession.Login, n=0    200 {"n":0}
-//	GET  /read       n                          200 {"n":n}, 401 without a session
-//	POST /write?n=   n set                      200 {"n":n}, 401 without a session
-//
-// and 503 {"error": errorKind(store error)} when the store fails. A panic
+// failoverAPI serves counterRoutes behind crosssession.New(Dev) with st
+// as Config.Backend (the clients write with ?n=), and 503 {"error":
+// errorKind(store error)} when the store fails. A panic
 // that reaches the outermost handler is counted in panics and answered
 // 500.
 func failoverAPI(t *testing.T, st crosssession.Backend, panics *atomic.Int64) *httptest.Server {
@@ -274,35 +268,7 @@ func failoverAPI(t *testing.T, st crosssession.Backend, panics *atomic.Int64) *h
 		c.Next()
 	})
 	r.Use(crosssession.New(cfg))
-	r.POST("/login", func(c *gin.Context) {
-		if err := crosssession.Login(c); err != nil {
-			return // the middleware answers 503
-		}
-		sessions.Default(c).Set("n", 0)
-		c.JSON(http.StatusOK, gin.H{"n": 0})
-	})
-	r.GET("/read", func(c *gin.Context) {
-		n, ok := sessions.Default(c).Get("n").(int)
-		if !ok {
-			c.JSON(http.StatusUnauthorized, gin.H{"error": "no session"})
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"n": n})
-	})
-	r.POST("/write", func(c *gin.Context) {
-		s := sessions.Default(c)
-		if _, ok := s.Get("n").(int); !ok {
-			c.JSON(http.StatusUnauthorized, gin.H{"error": "no session"})
-			return
-		}
-		n, err := strconv.Atoi(c.Query("n"))
-		if err != nil {
-			c.JSON(http.StatusBadRequest, gin.H{"error": "n"})
-			return
-		}
-		s.Set("n", n)
-		c.JSON(http.StatusOK, gin.H{"n": n})
-	})
+	counterRoutes(r)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return srv

@@ -128,10 +128,22 @@ func ginContribAPI(t *testing.T, addr string) http.Handler {
 func crosssessionAPI(cfg crosssession.Config) http.Handler {
 	r := gin.New()
 	r.Use(crosssession.New(cfg))
+	counterRoutes(r)
+	return r
+}
+
+// counterRoutes are the session-counter routes of the crosssession APIs
+// (load and failover):
+//
+//	POST /login      a new session, n = 0        200 {"n":0}
+//	GET  /read       n                           200 {"n":n}, 401 without a session
+//	POST /write[?n=] n set to ?n=, or n+1        200 {"n":n}, 401 without a session
+//
+// When the store fails the middleware answers 503 (Login's error included).
+func counterRoutes(r gin.IRoutes) {
 	r.POST("/login", func(c *gin.Context) {
 		if err := crosssession.Login(c); err != nil {
-			c.JSON(http.StatusServiceUnavailable, gin.H{"error": err.Error()})
-			return
+			return // the middleware answers 503
 		}
 		sessions.Default(c).Set("n", 0)
 		c.JSON(http.StatusOK, gin.H{"n": 0})
@@ -151,10 +163,17 @@ func crosssessionAPI(cfg crosssession.Config) http.Handler {
 			c.JSON(http.StatusUnauthorized, gin.H{"error": "no session"})
 			return
 		}
-		s.Set("n", n+1)
-		c.JSON(http.StatusOK, gin.H{"n": n + 1})
+		n++
+		if q := c.Query("n"); q != "" {
+			var err error
+			if n, err = strconv.Atoi(q); err != nil {
+				c.JSON(http.StatusBadRequest, gin.H{"error": "n"})
+				return
+			}
+		}
+		s.Set("n", n)
+		c.JSON(http.StatusOK, gin.H{"n": n})
 	})
-	return r
 }
 
 // loadConfig is the Prod preset the crosssession APIs of the comparison
